@@ -1,0 +1,21 @@
+/* Cache-line aligned float buffers that report allocation failure as a
+ * GError instead of aborting (GLib's allocators abort). Private. */
+#ifndef VGG19_ALIGNED_H
+#define VGG19_ALIGNED_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* @n_floats floats aligned to 64 bytes, or NULL with @error set
+ * (VGG19_ERROR_NO_MEMORY, naming @what). */
+float *vgg19_alloc_floats (gsize n_floats, const char *what, GError ** error);
+
+/* Same, zero-filled. */
+float *vgg19_alloc_floats0 (gsize n_floats, const char *what, GError ** error);
+
+void vgg19_free_floats (float *p);
+
+G_END_DECLS
+
+#endif /* VGG19_ALIGNED_H */

@@ -1,0 +1,37 @@
+/* CPU feature detection and ISA selection. Private to the core.
+ *
+ * The ISA is chosen once per process from CPUID feature bits together with
+ * the OS's XSAVE state (XGETBV), never from the CPU family. The environment
+ * variable VGG19_DISABLE lists ISAs to ignore ("avx512", "avx2", separated
+ * by commas or spaces), so every path can be tested on one machine.
+ */
+#ifndef VGG19_CPU_H
+#define VGG19_CPU_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  VGG19_ISA_PORTABLE = 0,
+  VGG19_ISA_AVX2 = 1,           /* AVX2 + FMA */
+  VGG19_ISA_AVX512 = 2,         /* AVX-512 F, BW, VL, DQ */
+} Vgg19Isa;
+
+/* Best ISA this CPU and OS support, minus VGG19_DISABLE. Detected once
+ * (thread-safe); the choice is logged with g_info() in domain "vgg19". */
+Vgg19Isa vgg19_cpu_isa (void);
+
+/* TRUE when the CPU and OS support @isa (ignores VGG19_DISABLE). */
+gboolean vgg19_cpu_supports (Vgg19Isa isa);
+
+/* TRUE when the CPU has AVX512_BF16 (and AVX-512 is usable). */
+gboolean vgg19_cpu_has_avx512_bf16 (void);
+
+/* "portable", "avx2" or "avx512". */
+const char *vgg19_isa_name (Vgg19Isa isa);
+
+G_END_DECLS
+
+#endif /* VGG19_CPU_H */

@@ -1,0 +1,530 @@
+/* A session: plans a forward pass for one input size and set of taps
+ * (reshape), then runs it per image with no allocation (run). */
+#include <string.h>
+
+#include "aligned.h"
+#include "conv3x3.h"
+#include "cpu.h"
+#include "fc.h"
+#include "layout.h"
+#include "model.h"
+#include "threadpool.h"
+
+typedef struct
+{
+  Vgg19Tensor tensor;
+  float *storage;
+} Output;
+
+struct _Vgg19Session
+{
+  Vgg19Model *model;
+  const Vgg19Network *net;
+  Vgg19ThreadPool *pool;
+  Vgg19Isa isa;
+  const Vgg19Conv3x3Kernel *conv;
+
+  /* The plan, valid when `planned`. */
+  gboolean planned;
+  guint width, height;
+  guint last;                   /* deepest module to run */
+  guint *channels, *heights, *widths;   /* per module output */
+  int *output_index;            /* per module: index in outputs, or -1 */
+  Output *outputs;
+  guint n_outputs;
+  float *input_storage;
+  float *act[2];                /* ping-pong activations, blocked */
+  float *flat;                  /* adaptive-pooled, flattened pool5 */
+  float *fc_out[3];
+
+  gboolean profiling;
+  GArray *profile;              /* Vgg19LayerTime */
+};
+
+static void
+plan_free (Vgg19Session * s)
+{
+  guint i;
+
+  for (i = 0; i < s->n_outputs; i++)
+    vgg19_free_floats (s->outputs[i].storage);
+  g_clear_pointer (&s->outputs, g_free);
+  s->n_outputs = 0;
+  g_clear_pointer (&s->channels, g_free);
+  g_clear_pointer (&s->heights, g_free);
+  g_clear_pointer (&s->widths, g_free);
+  g_clear_pointer (&s->output_index, g_free);
+  g_clear_pointer (&s->input_storage, vgg19_free_floats);
+  g_clear_pointer (&s->act[0], vgg19_free_floats);
+  g_clear_pointer (&s->act[1], vgg19_free_floats);
+  g_clear_pointer (&s->flat, vgg19_free_floats);
+  for (i = 0; i < 3; i++)
+    g_clear_pointer (&s->fc_out[i], vgg19_free_floats);
+  s->planned = FALSE;
+}
+
+Vgg19Session *
+vgg19_session_new (Vgg19Model * model, guint n_threads,
+    Vgg19Precision precision, GError ** error)
+{
+  Vgg19Session *s;
+  Vgg19ThreadPool *pool;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  if (precision != VGG19_PRECISION_FP32) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_UNSUPPORTED,
+        "precision bf16 is not available in this version (use fp32)");
+    return NULL;
+  }
+  pool = vgg19_thread_pool_new (n_threads, error);
+  if (pool == NULL)
+    return NULL;
+
+  s = g_new0 (Vgg19Session, 1);
+  s->model = vgg19_model_ref (model);
+  s->net = model->net;
+  s->pool = pool;
+  s->isa = vgg19_cpu_isa ();
+  s->conv = vgg19_conv3x3_select (s->isa);
+  s->profile = g_array_new (FALSE, FALSE, sizeof (Vgg19LayerTime));
+  vgg19_linear_set_threads (vgg19_thread_pool_get_n_threads (pool));
+  return s;
+}
+
+void
+vgg19_session_free (Vgg19Session * s)
+{
+  if (s == NULL)
+    return;
+  plan_free (s);
+  vgg19_thread_pool_free (s->pool);
+  g_array_unref (s->profile);
+  vgg19_model_unref (s->model);
+  g_free (s);
+}
+
+static gboolean
+add_output (Vgg19Session * s, guint module, GError ** error)
+{
+  Output *o = &s->outputs[s->n_outputs];
+  gsize n = (gsize) s->channels[module] * s->heights[module] *
+      s->widths[module];
+
+  o->storage = vgg19_alloc_floats (n, s->net->modules[module].name, error);
+  if (o->storage == NULL)
+    return FALSE;
+  o->tensor.name = s->net->modules[module].name;
+  o->tensor.channels = s->channels[module];
+  o->tensor.height = s->heights[module];
+  o->tensor.width = s->widths[module];
+  o->tensor.data = o->storage;
+  s->output_index[module] = (int) s->n_outputs++;
+  return TRUE;
+}
+
+static gboolean
+allocate_buffers (Vgg19Session * s, GError ** error)
+{
+  gsize act_floats = 0, n;
+  guint i;
+
+  /* Sizes were bounded by vgg19_network_shapes(), so none overflows. */
+  n = vgg19_blocked_n_floats (3, s->height, s->width, 3);
+  s->input_storage = vgg19_alloc_floats (n, "the input image", error);
+  if (s->input_storage == NULL)
+    return FALSE;
+
+  for (i = 0; i <= s->last && i < s->net->n_features; i++) {
+    n = vgg19_blocked_n_floats (s->channels[i], s->heights[i], s->widths[i],
+        VGG19_CBLOCK);
+    act_floats = MAX (act_floats, n);
+  }
+  if (act_floats > 0) {
+    for (i = 0; i < 2; i++) {
+      /* Zero-filled once so that sweeping ReLU over whole blocks never
+       * reads uninitialised memory. */
+      s->act[i] = vgg19_alloc_floats0 (act_floats, "activations", error);
+      if (s->act[i] == NULL)
+        return FALSE;
+    }
+  }
+  if (s->last >= s->net->n_features) {
+    const Vgg19Module *fc6 = &s->net->modules[s->net->n_features];
+
+    s->flat = vgg19_alloc_floats (fc6->in_channels, "the pooled features",
+        error);
+    if (s->flat == NULL)
+      return FALSE;
+    for (i = s->net->n_features; i <= s->last; i++) {
+      const Vgg19Module *m = &s->net->modules[i];
+
+      if (m->kind == VGG19_MODULE_LINEAR) {
+        s->fc_out[m->conv_index] = vgg19_alloc_floats (m->out_channels,
+            m->name, error);
+        if (s->fc_out[m->conv_index] == NULL)
+          return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+vgg19_session_reshape (Vgg19Session * s, guint width, guint height,
+    const char *const *taps, GError ** error)
+{
+  const Vgg19Network *net = s->net;
+  guint n_taps, i;
+  int last = -1;
+
+  plan_free (s);
+
+  n_taps = taps ? g_strv_length ((char **) taps) : 0;
+  if (n_taps == 0) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "no layer asked for (e.g. fc8 to classify, conv4_2 for a loss)");
+    return FALSE;
+  }
+
+  s->channels = g_new (guint, net->n_modules);
+  s->heights = g_new (guint, net->n_modules);
+  s->widths = g_new (guint, net->n_modules);
+  s->output_index = g_new (int, net->n_modules);
+  s->outputs = g_new0 (Output, n_taps);
+  for (i = 0; i < net->n_modules; i++)
+    s->output_index[i] = -1;
+
+  if (!vgg19_network_shapes (net, width, height, s->channels, s->heights,
+          s->widths, error))
+    goto fail;
+  s->width = width;
+  s->height = height;
+
+  for (i = 0; i < n_taps; i++) {
+    int m = vgg19_network_find_tap (net, taps[i]);
+
+    if (m < 0) {
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+          "unknown layer '%s' for %s (layers are named conv1_1, relu1_1, "
+          "pool1, ..., conv5_%u, relu5_%u, pool5, fc6, relu6, fc7, relu7, "
+          "fc8)", taps[i], vgg19_arch_name (net->arch),
+          net->arch == VGG19_ARCH_VGG19 ? 4 : 3,
+          net->arch == VGG19_ARCH_VGG19 ? 4 : 3);
+      goto fail;
+    }
+    if ((guint) m >= net->n_features && !s->model->has_classifier) {
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_UNSUPPORTED,
+          "layer '%s' needs the classifier, but %s has only the "
+          "convolutional part (features and losses work; to classify, use "
+          "the full weights, e.g. %s)", taps[i], s->model->path,
+          VGG19_OFFICIAL_WEIGHTS_NAME);
+      goto fail;
+    }
+    last = MAX (last, m);
+  }
+  s->last = (guint) last;
+
+  /* Outputs in execution order, each tap once. */
+  for (i = 0; i <= s->last; i++) {
+    guint j;
+
+    for (j = 0; j < n_taps; j++)
+      if (strcmp (taps[j], net->modules[i].name) == 0)
+        break;
+    if (j < n_taps && !add_output (s, i, error))
+      goto fail;
+  }
+  if (!allocate_buffers (s, error))
+    goto fail;
+
+  s->planned = TRUE;
+  return TRUE;
+
+fail:
+  plan_free (s);
+  return FALSE;
+}
+
+/* Parallel loops ----------------------------------------------------- */
+
+typedef struct
+{
+  const Vgg19Conv3x3Kernel *kernel;
+  Vgg19Conv3x3Args args;
+  guint n_groups;
+} ConvJob;
+
+/* Items are (output-block group, row) pairs, group-major, so a thread's
+ * contiguous chunk keeps reusing one group's weights. */
+static void
+conv_items (gpointer data, guint begin, guint end)
+{
+  ConvJob *job = data;
+  guint h = job->args.height, step = job->kernel->ocb_step;
+
+  while (begin < end) {
+    guint group = begin / h, row = begin % h;
+    guint row_end = MIN (h, row + (end - begin));
+
+    job->kernel->run (&job->args, group * step,
+        MIN ((group + 1) * step, job->args.out_blocks), row, row_end);
+    begin += row_end - row;
+  }
+}
+
+static void
+run_conv (Vgg19Session * s, const Vgg19ConvParams * p,
+    const Vgg19Blocked * src, const Vgg19Blocked * dst, gboolean relu)
+{
+  ConvJob job;
+
+  job.kernel = s->conv;
+  job.args.input = src->data;
+  job.args.in_block_stride = vgg19_blocked_block_stride (src);
+  job.args.in_row_stride = vgg19_blocked_row_stride (src);
+  job.args.in_blocks = vgg19_blocked_n_blocks (src);
+  job.args.ibs = src->bs;
+  job.args.weights = p->weights;
+  job.args.bias = p->bias;
+  job.args.output = dst->data;
+  job.args.out_block_stride = vgg19_blocked_block_stride (dst);
+  job.args.out_row_stride = vgg19_blocked_row_stride (dst);
+  job.args.out_blocks = vgg19_blocked_n_blocks (dst);
+  job.args.height = dst->height;
+  job.args.width = dst->width;
+  job.args.relu = relu;
+  job.n_groups = (job.args.out_blocks + s->conv->ocb_step - 1) /
+      s->conv->ocb_step;
+
+  vgg19_thread_pool_run (s->pool, job.n_groups * dst->height, conv_items,
+      &job);
+}
+
+typedef struct
+{
+  const Vgg19Blocked *src;
+  const Vgg19Blocked *dst;
+  float *chw;
+} LayoutJob;
+
+static void
+pool_rows (gpointer data, guint begin, guint end)
+{
+  LayoutJob *job = data;
+
+  vgg19_maxpool2x2 (job->src, job->dst, begin, end);
+}
+
+static void
+relu_blocks (gpointer data, guint begin, guint end)
+{
+  LayoutJob *job = data;
+
+  vgg19_blocked_relu (job->src, begin, end);
+}
+
+static void
+extract_rows (gpointer data, guint begin, guint end)
+{
+  LayoutJob *job = data;
+
+  vgg19_blocked_to_chw (job->src, job->chw, begin, end);
+}
+
+static void
+extract_blocked (Vgg19Session * s, guint module, const Vgg19Blocked * t)
+{
+  LayoutJob job = { t, NULL, NULL };
+
+  if (s->output_index[module] < 0)
+    return;
+  job.chw = s->outputs[s->output_index[module]].storage;
+  vgg19_thread_pool_run (s->pool, t->height, extract_rows, &job);
+}
+
+static void
+extract_vector (Vgg19Session * s, guint module, const float *v, guint n)
+{
+  if (s->output_index[module] >= 0)
+    memcpy (s->outputs[s->output_index[module]].storage, v,
+        (gsize) n * sizeof (float));
+}
+
+static void
+record_time (Vgg19Session * s, const Vgg19Module * m, gint64 start,
+    double gflop)
+{
+  Vgg19LayerTime t;
+
+  if (!s->profiling)
+    return;
+  t.name = m->name;
+  t.ms = (g_get_monotonic_time () - start) / 1000.0;
+  t.gflop = gflop;
+  g_array_append_val (s->profile, t);
+}
+
+/* Runs the features part; leaves the last output in *cur. */
+static void
+run_features (Vgg19Session * s, Vgg19Blocked * cur)
+{
+  const Vgg19Network *net = s->net;
+  guint i, next = 0, last = MIN (s->last, net->n_features - 1);
+
+  for (i = 0; i <= last; i++) {
+    const Vgg19Module *m = &net->modules[i];
+    gint64 start = s->profiling ? g_get_monotonic_time () : 0;
+    Vgg19Blocked dst = { s->act[next], s->channels[i], s->heights[i],
+      s->widths[i], VGG19_CBLOCK
+    };
+    LayoutJob job = { cur, &dst, NULL };
+
+    switch (m->kind) {
+      case VGG19_MODULE_CONV:{
+        /* ReLU is fused into the convolution unless the pre-ReLU output is
+         * wanted or the run stops here. */
+        gboolean fuse = s->output_index[i] < 0 && i < last;
+
+        vgg19_blocked_zero_border (&dst);
+        run_conv (s, &s->model->convs[m->conv_index], cur, &dst, fuse);
+        extract_blocked (s, i, &dst);
+        record_time (s, m, start, 2e-9 * s->heights[i] * s->widths[i] *
+            m->out_channels * m->in_channels * 9);
+        if (fuse)
+          extract_blocked (s, ++i, &dst);       /* its ReLU is done */
+        *cur = dst;
+        next ^= 1;
+        break;
+      }
+      case VGG19_MODULE_RELU:
+        vgg19_thread_pool_run (s->pool, vgg19_blocked_n_blocks (cur),
+            relu_blocks, &job);
+        extract_blocked (s, i, cur);
+        record_time (s, m, start, 0);
+        break;
+      case VGG19_MODULE_POOL:
+        vgg19_blocked_zero_border (&dst);
+        vgg19_thread_pool_run (s->pool, dst.height, pool_rows, &job);
+        extract_blocked (s, i, &dst);
+        record_time (s, m, start, 0);
+        *cur = dst;
+        next ^= 1;
+        break;
+      case VGG19_MODULE_LINEAR:
+        break;
+    }
+  }
+}
+
+static void
+run_classifier (Vgg19Session * s, const Vgg19Blocked * pool5)
+{
+  const Vgg19Network *net = s->net;
+  const float *x = s->flat;
+  gint64 start = s->profiling ? g_get_monotonic_time () : 0;
+  guint i;
+
+  vgg19_adaptive_avgpool_flat (pool5, VGG19_AVGPOOL_SIDE, s->flat);
+  if (s->profiling) {
+    Vgg19LayerTime t = { "avgpool", (g_get_monotonic_time () - start) / 1e3,
+      0
+    };
+    g_array_append_val (s->profile, t);
+  }
+
+  for (i = net->n_features; i <= s->last; i++) {
+    const Vgg19Module *m = &net->modules[i];
+
+    start = s->profiling ? g_get_monotonic_time () : 0;
+    if (m->kind == VGG19_MODULE_LINEAR) {
+      const Vgg19LinearParams *p = &s->model->linears[m->conv_index];
+      float *y = s->fc_out[m->conv_index];
+
+      vgg19_linear (p->weights, p->bias, m->in_channels, m->out_channels, x,
+          y);
+      extract_vector (s, i, y, m->out_channels);
+      record_time (s, m, start, 2e-9 * m->in_channels * m->out_channels);
+      x = y;
+    } else {
+      float *y = s->fc_out[net->modules[i - 1].conv_index];
+      guint j;
+
+      for (j = 0; j < m->out_channels; j++)
+        y[j] = y[j] > 0.0f ? y[j] : 0.0f;
+      extract_vector (s, i, y, m->out_channels);
+      record_time (s, m, start, 0);
+    }
+  }
+}
+
+gboolean
+vgg19_session_run (Vgg19Session * s, const float *input, GError ** error)
+{
+  Vgg19Blocked cur;
+
+  if (!s->planned) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "the session has no input size and layers: call "
+        "vgg19_session_reshape() first");
+    return FALSE;
+  }
+  g_array_set_size (s->profile, 0);
+
+  cur.data = s->input_storage;
+  cur.channels = 3;
+  cur.height = s->height;
+  cur.width = s->width;
+  cur.bs = 3;
+  vgg19_blocked_from_chw (&cur, input);
+
+  run_features (s, &cur);
+  if (s->last >= s->net->n_features)
+    run_classifier (s, &cur);
+  return TRUE;
+}
+
+const Vgg19Tensor *
+vgg19_session_get_output (Vgg19Session * s, const char *tap)
+{
+  guint i;
+
+  if (!s->planned || tap == NULL)
+    return NULL;
+  for (i = 0; i < s->n_outputs; i++)
+    if (strcmp (s->outputs[i].tensor.name, tap) == 0)
+      return &s->outputs[i].tensor;
+  return NULL;
+}
+
+const char *
+vgg19_session_get_isa (const Vgg19Session * s)
+{
+  return vgg19_isa_name (s->conv->isa);
+}
+
+guint
+vgg19_session_get_n_threads (const Vgg19Session * s)
+{
+  return vgg19_thread_pool_get_n_threads (s->pool);
+}
+
+Vgg19Model *
+vgg19_session_get_model (const Vgg19Session * s)
+{
+  return s->model;
+}
+
+void
+vgg19_session_set_profiling (Vgg19Session * s, gboolean enable)
+{
+  s->profiling = enable;
+  g_array_set_size (s->profile, 0);
+}
+
+const Vgg19LayerTime *
+vgg19_session_get_profile (const Vgg19Session * s, guint * n_layers)
+{
+  *n_layers = s->profiling ? s->profile->len : 0;
+  return s->profiling ? (const Vgg19LayerTime *) s->profile->data : NULL;
+}

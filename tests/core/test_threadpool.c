@@ -1,0 +1,81 @@
+/* The persistent pool: every item is processed exactly once, in every
+ * loop, for any thread and item count. */
+#include <check.h>
+
+#include "threadpool.h"
+
+typedef struct
+{
+  gint *hits;
+} Counts;
+
+static void
+count_items (gpointer data, guint begin, guint end)
+{
+  Counts *c = data;
+  guint i;
+
+  for (i = begin; i < end; i++)
+    g_atomic_int_inc (&c->hits[i]);
+}
+
+START_TEST (test_each_item_once)
+{
+  static const guint threads[] = { 1, 2, 3, 8 };
+  static const guint items[] = { 0, 1, 2, 7, 100, 4097 };
+  guint t, n, loop, i;
+
+  for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+    Vgg19ThreadPool *pool = vgg19_thread_pool_new (threads[t], NULL);
+
+    ck_assert_ptr_nonnull (pool);
+    ck_assert_uint_eq (vgg19_thread_pool_get_n_threads (pool), threads[t]);
+    for (n = 0; n < G_N_ELEMENTS (items); n++) {
+      Counts c = { g_new0 (gint, items[n] + 1) };
+
+      /* Many loops back to back: catches a worker that misses or repeats
+       * a generation. */
+      for (loop = 0; loop < 200; loop++)
+        vgg19_thread_pool_run (pool, items[n], count_items, &c);
+      for (i = 0; i < items[n]; i++)
+        ck_assert_int_eq (c.hits[i], 200);
+      ck_assert_int_eq (c.hits[items[n]], 0);
+      g_free (c.hits);
+    }
+    vgg19_thread_pool_free (pool);
+  }
+}
+END_TEST
+
+START_TEST (test_default_and_bad_counts)
+{
+  Vgg19ThreadPool *pool = vgg19_thread_pool_new (0, NULL);
+  GError *error = NULL;
+
+  ck_assert_uint_eq (vgg19_thread_pool_get_n_threads (pool),
+      g_get_num_processors ());
+  vgg19_thread_pool_free (pool);
+  ck_assert_ptr_null (vgg19_thread_pool_new (100000, &error));
+  ck_assert_ptr_nonnull (error);
+  g_error_free (error);
+  vgg19_thread_pool_free (NULL);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("threadpool");
+  TCase *tc = tcase_create ("pool");
+  SRunner *sr;
+  int failed;
+
+  tcase_add_test (tc, test_each_item_once);
+  tcase_add_test (tc, test_default_and_bad_counts);
+  suite_add_tcase (s, tc);
+  sr = srunner_create (s);
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? 1 : 0;
+}
