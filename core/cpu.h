@@ -32,6 +32,15 @@ gboolean vgg19_cpu_has_avx512_bf16 (void);
 /* "portable", "avx2" or "avx512". */
 const char *vgg19_isa_name (Vgg19Isa isa);
 
+/* The rule vgg19_cpu_isa() applies to VGG19_DISABLE, exposed so it can be
+ * tested without touching the environment: the ISA to use when @best is
+ * the best supported one and @disable (NULL or empty for none) lists names
+ * to ignore, separated by commas or spaces, case-insensitive. Disabling
+ * "avx2" also disables "avx512" (the AVX-512 kernels use AVX2 and FMA
+ * too). Unknown names are skipped and counted in @n_unknown (optional). */
+Vgg19Isa vgg19_cpu_apply_disable (Vgg19Isa best, const char *disable,
+    guint * n_unknown);
+
 G_END_DECLS
 
 #endif /* VGG19_CPU_H */

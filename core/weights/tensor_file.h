@@ -28,6 +28,15 @@ typedef enum
   VGG19_DTYPE_F16,
   VGG19_DTYPE_BF16,
   VGG19_DTYPE_F64,
+  /* Integer dtypes are listed so that a file's other tensors (e.g. a
+   * batch-norm's num_batches_tracked) can be named with their dtype; the
+   * network uses float tensors only. */
+  VGG19_DTYPE_I64,
+  VGG19_DTYPE_I32,
+  VGG19_DTYPE_I16,
+  VGG19_DTYPE_I8,
+  VGG19_DTYPE_U8,
+  VGG19_DTYPE_BOOL,
 } Vgg19DType;
 
 typedef struct
@@ -69,11 +78,19 @@ const Vgg19RawTensor *vgg19_tensor_file_get (const Vgg19TensorFile * file,
 const Vgg19RawTensor *vgg19_tensor_file_lookup (const Vgg19TensorFile * file,
     const char *name);
 
-/* Converts all of @tensor's elements to float32 into @dst (n_elements). */
+/* Converts all of @tensor's elements to float32 into @dst (n_elements).
+ * Defined for the float dtypes (vgg19_dtype_is_float()): F32 is copied,
+ * F16 and BF16 are widened exactly, F64 is rounded to nearest. Integer
+ * dtypes are only meant to be listed; for them the values are converted
+ * as (float) value, which may round, and BOOL gives 0 or 1. */
 void vgg19_raw_tensor_to_f32 (const Vgg19RawTensor * tensor, float *dst);
 
-/* "F32", "F16", "BF16", "F64" (safetensors' spelling). */
+/* "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
+ * (safetensors' spelling); "?" for a value outside the enum. */
 const char *vgg19_dtype_name (Vgg19DType dtype);
+
+/* TRUE for F32, F16, BF16 and F64. */
+gboolean vgg19_dtype_is_float (Vgg19DType dtype);
 
 /* Bytes per element. */
 guint vgg19_dtype_size (Vgg19DType dtype);

@@ -1,0 +1,563 @@
+/* Image preprocessing: 8-bit packed pixels to the normalised planar float
+ * input of the network, resized the way torch/torchvision do it.
+ *
+ * Each step copies torch's float arithmetic, including where torch
+ * computes in double and rounds to float, so that the result agrees with
+ * the reference pipeline (torch's portable kernels) bit for bit rather
+ * than just approximately:
+ *   x = v / 255 (float), resized with the antialiased bilinear filter
+ *   (rows first, then columns, float intermediate), then
+ *   (x - mean[c]) / std[c] with mean and std rounded to float. */
+#include <math.h>
+#include <string.h>
+
+#include "preprocess.h"
+
+/* torchvision's crop mode: short side to this, then the centre square. */
+#define CROP_RESIZE_SIDE 256
+
+/* torch builds its mean/std tensors from Python floats (doubles), so the
+ * constants are rounded from the double, not from the decimal literal. */
+static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
+static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
+
+gboolean
+vgg19_resize_from_string (const char *name, Vgg19Resize * out,
+    GError ** error)
+{
+  Vgg19Resize mode;
+
+  if (g_strcmp0 (name, "stretch") == 0)
+    mode = VGG19_RESIZE_STRETCH;
+  else if (g_strcmp0 (name, "crop") == 0)
+    mode = VGG19_RESIZE_CROP;
+  else if (g_strcmp0 (name, "none") == 0)
+    mode = VGG19_RESIZE_NONE;
+  else {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "unknown resize mode \"%s\" (expected \"stretch\", \"crop\" or "
+        "\"none\")", name ? name : "(null)");
+    return FALSE;
+  }
+  if (out)
+    *out = mode;
+  return TRUE;
+}
+
+const char *
+vgg19_resize_to_string (Vgg19Resize mode)
+{
+  switch (mode) {
+    case VGG19_RESIZE_STRETCH:
+      return "stretch";
+    case VGG19_RESIZE_CROP:
+      return "crop";
+    case VGG19_RESIZE_NONE:
+      return "none";
+  }
+  return "unknown";
+}
+
+gboolean
+vgg19_preprocess_size (Vgg19Resize mode, guint width, guint height,
+    guint * out_width, guint * out_height, GError ** error)
+{
+  guint ow, oh;
+
+  if (width == 0 || height == 0) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image of %ux%u is empty", width, height);
+    return FALSE;
+  }
+  switch (mode) {
+    case VGG19_RESIZE_STRETCH:
+    case VGG19_RESIZE_CROP:
+      ow = oh = VGG19_CLASSIFIER_SIDE;
+      break;
+    case VGG19_RESIZE_NONE:
+      if (width < VGG19_MIN_INPUT_SIDE || height < VGG19_MIN_INPUT_SIDE) {
+        g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+            "image of %ux%u is smaller than the network's minimum input "
+            "of %ux%u (resize \"none\" keeps the native size; use "
+            "\"stretch\" or \"crop\")", width, height,
+            VGG19_MIN_INPUT_SIDE, VGG19_MIN_INPUT_SIDE);
+        return FALSE;
+      }
+      ow = width;
+      oh = height;
+      break;
+    default:
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+          "unknown resize mode %d", (int) mode);
+      return FALSE;
+  }
+  if (out_width)
+    *out_width = ow;
+  if (out_height)
+    *out_height = oh;
+  return TRUE;
+}
+
+gboolean
+vgg19_packed_image_check (const Vgg19PackedImage * image, GError ** error)
+{
+  gsize row_bytes, last_row, span;
+
+  if (image == NULL || image->data == NULL) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image: no pixel data (NULL)");
+    return FALSE;
+  }
+  if (image->width == 0 || image->height == 0) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image: size %ux%u is empty (expected at least 1x1)",
+        image->width, image->height);
+    return FALSE;
+  }
+  if (image->pixel_stride < 1 || image->pixel_stride > 8) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image: pixel_stride %u out of range (expected 1 to 8 bytes)",
+        image->pixel_stride);
+    return FALSE;
+  }
+  if (image->r_offset >= image->pixel_stride
+      || image->g_offset >= image->pixel_stride
+      || image->b_offset >= image->pixel_stride) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image: channel offsets r=%u g=%u b=%u must be below the "
+        "pixel_stride of %u", image->r_offset, image->g_offset,
+        image->b_offset, image->pixel_stride);
+    return FALSE;
+  }
+  if (!g_size_checked_mul (&row_bytes, image->width, image->pixel_stride)
+      || image->stride < row_bytes) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image: stride of %" G_GSIZE_FORMAT " bytes is shorter than a row "
+        "of %u pixels of %u bytes", image->stride, image->width,
+        image->pixel_stride);
+    return FALSE;
+  }
+  /* The last byte read must be addressable without wrapping around. */
+  if (!g_size_checked_mul (&last_row, image->height - 1, image->stride)
+      || !g_size_checked_add (&span, last_row, row_bytes)
+      || span > G_MAXSSIZE) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "image: %u rows of %" G_GSIZE_FORMAT " bytes do not fit in memory",
+        image->height, image->stride);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- */
+/* Filter taps                                                       */
+/* ---------------------------------------------------------------- */
+
+/* The bilinear kernel; torch evaluates it in the sample type. */
+static float
+triangle (float x)
+{
+  if (x < 0.0f)
+    x = -x;
+  return x < 1.0f ? 1.0f - x : 0.0f;
+}
+
+void
+vgg19_taps_clear (Vgg19Taps * taps)
+{
+  g_free (taps->start);
+  g_free (taps->count);
+  g_free (taps->weights);
+  memset (taps, 0, sizeof (*taps));
+}
+
+gboolean
+vgg19_taps_init (Vgg19Taps * taps, guint in_size, guint64 out_size,
+    guint64 first, guint n, GError ** error)
+{
+  float scale, support, invscale;
+  gsize n_weights;
+  guint i, max_taps = 0;
+
+  memset (taps, 0, sizeof (*taps));
+  if (in_size == 0 || n == 0 || out_size == 0 || first > out_size
+      || n > out_size - first || out_size > G_MAXINT64 / 2) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "resampling window of %u from %" G_GUINT64_FORMAT " at %"
+        G_GUINT64_FORMAT " (input %u) is out of range", n, out_size, first,
+        in_size);
+    return FALSE;
+  }
+
+  /* Same types as torch: the scale is float(in) / out in float, the
+   * support of the triangle widens with the scale when downsampling. */
+  scale = (float) in_size / (float) out_size;
+  support = scale >= 1.0f ? scale : 1.0f;
+  invscale = scale >= 1.0f ? (float) (1.0 / scale) : 1.0f;
+
+  taps->n = n;
+  taps->start = g_try_new (guint, n);
+  taps->count = g_try_new (guint, n);
+  if (taps->start == NULL || taps->count == NULL)
+    goto no_memory;
+
+  /* First pass: the input interval of every output, to size the table. */
+  for (i = 0; i < n; i++) {
+    gint64 o = (gint64) (first + i);
+    float center = (float) ((double) scale * ((double) o + 0.5));
+    gint64 xmin = (gint64) ((double) (center - support) + 0.5);
+    gint64 xmax = (gint64) ((double) (center + support) + 0.5);
+
+    xmin = MAX (xmin, 0);
+    xmax = MIN (xmax, (gint64) in_size);
+    xmin = MIN (xmin, (gint64) in_size);
+    taps->start[i] = (guint) xmin;
+    taps->count[i] = xmax > xmin ? (guint) (xmax - xmin) : 0;
+    max_taps = MAX (max_taps, taps->count[i]);
+  }
+  taps->max_taps = MAX (max_taps, 1);
+  if (!g_size_checked_mul (&n_weights, n, taps->max_taps))
+    goto no_memory;
+  taps->weights = g_try_new0 (float, n_weights);
+  if (taps->weights == NULL)
+    goto no_memory;
+
+  taps->lo = in_size;
+  taps->hi = 0;
+  for (i = 0; i < n; i++) {
+    gint64 o = (gint64) (first + i);
+    float center = (float) ((double) scale * ((double) o + 0.5));
+    float *w = taps->weights + (gsize) i * taps->max_taps;
+    guint xmin = taps->start[i], size = taps->count[i], j, a, b;
+    float total = 0.0f;
+
+    for (j = 0; j < size; j++) {
+      /* torch: filter((j + xmin - center + 0.5) * invscale), the
+       * difference in float, the rest in double, the argument in float. */
+      float d = (float) (xmin + j) - center;
+      w[j] = triangle ((float) (((double) d + 0.5) * (double) invscale));
+      total += w[j];
+    }
+    if (total != 0.0f)
+      for (j = 0; j < size; j++)
+        w[j] /= total;
+
+    /* Drop zero weights at both ends (exact: 0 * v adds +0). */
+    for (a = 0; a < size && w[a] == 0.0f; a++);
+    for (b = size; b > a && w[b - 1] == 0.0f; b--);
+    if (a > 0)
+      memmove (w, w + a, (b - a) * sizeof (float));
+    for (j = b - a; j < size; j++)
+      w[j] = 0.0f;
+    taps->start[i] = xmin + a;
+    taps->count[i] = b - a;
+    if (b > a) {
+      taps->lo = MIN (taps->lo, taps->start[i]);
+      taps->hi = MAX (taps->hi, taps->start[i] + taps->count[i]);
+    }
+  }
+  if (taps->hi < taps->lo)
+    taps->lo = taps->hi = 0;
+  return TRUE;
+
+no_memory:
+  vgg19_taps_clear (taps);
+  g_set_error (error, VGG19_ERROR, VGG19_ERROR_NO_MEMORY,
+      "cannot allocate the resampling tables for %u outputs from %u inputs",
+      n, in_size);
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------- */
+/* Geometry                                                          */
+/* ---------------------------------------------------------------- */
+
+void
+vgg19_crop_geometry (guint width, guint height, guint64 * resized_width,
+    guint64 * resized_height, guint64 * left, guint64 * top)
+{
+  guint shorter = MIN (width, height), longer = MAX (width, height);
+  /* torchvision: int(256 * long / short). The exact quotient is never
+   * within float rounding of an integer for 32-bit sizes, so integer
+   * division gives the same value. */
+  guint64 new_long = shorter ? (guint64) CROP_RESIZE_SIDE * longer / shorter
+      : 0;
+  guint64 rw, rh;
+
+  if (width <= height) {
+    rw = CROP_RESIZE_SIDE;
+    rh = new_long;
+  } else {
+    rw = new_long;
+    rh = CROP_RESIZE_SIDE;
+  }
+  *resized_width = rw;
+  *resized_height = rh;
+  /* int(round((size - 224) / 2.0)): Python rounds halves to even, as
+   * nearbyint() does in the default rounding mode. */
+  *left = rw > VGG19_CLASSIFIER_SIDE ?
+      (guint64) nearbyint ((double) (rw - VGG19_CLASSIFIER_SIDE) / 2.0) : 0;
+  *top = rh > VGG19_CLASSIFIER_SIDE ?
+      (guint64) nearbyint ((double) (rh - VGG19_CLASSIFIER_SIDE) / 2.0) : 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Conversion                                                        */
+/* ---------------------------------------------------------------- */
+
+static void
+fill_unit_lut (float lut[256])
+{
+  guint v;
+
+  for (v = 0; v < 256; v++)
+    lut[v] = (float) v / 255.0f;
+}
+
+static void
+normalise_row (float *row, guint n, guint c)
+{
+  const float mean = (float) imagenet_mean[c], std = (float) imagenet_std[c];
+  guint x;
+
+  for (x = 0; x < n; x++)
+    row[x] = (row[x] - mean) / std;
+}
+
+/* Native size: every output depends on one input byte, so a table of the
+ * 256 normalised values per channel is the whole computation. */
+static void
+preprocess_native (const Vgg19PackedImage * image, float *out)
+{
+  const guint offsets[3] = { image->r_offset, image->g_offset,
+    image->b_offset
+  };
+  gsize plane = (gsize) image->width * image->height;
+  float lut[3][256], unit[256];
+  guint c, x, y;
+
+  fill_unit_lut (unit);
+  for (c = 0; c < 3; c++) {
+    memcpy (lut[c], unit, sizeof (unit));
+    normalise_row (lut[c], 256, c);
+  }
+  for (y = 0; y < image->height; y++) {
+    const guint8 *row = image->data + (gsize) y * image->stride;
+
+    for (c = 0; c < 3; c++) {
+      const guint8 *p = row + offsets[c];
+      float *o = out + c * plane + (gsize) y * image->width;
+
+      for (x = 0; x < image->width; x++, p += image->pixel_stride)
+        o[x] = lut[c][*p];
+    }
+  }
+}
+
+/* A pixel of the row buffer: R, G, B and an unused lane. Each lane does
+ * exactly the float operations of the scalar formula, in the same order,
+ * so the vectors change the speed and nothing else. */
+typedef float Pixel4 __attribute__ ((vector_size (16)));
+
+/* Outputs of the horizontal pass computed together: their sums are
+ * independent chains, which hides the latency of the additions. */
+#define H_GROUP 4
+
+static inline Pixel4
+horizontal_tap_sum (const Pixel4 * s, const float *w, guint n)
+{
+  Pixel4 acc = s[0] * w[0];
+  guint k;
+
+  /* Same order as torch: t0 * w0, then += tk * wk. */
+  for (k = 1; k < n; k++)
+    acc += s[k] * w[k];
+  return acc;
+}
+
+/* One input row resampled horizontally: @dst gets 3 planes of tx->n. */
+static void
+resample_row (const Vgg19PackedImage * image, const Vgg19Taps * tx,
+    const float unit[256], guint row, Pixel4 * rowbuf, float *dst)
+{
+  const guint8 *p = image->data + (gsize) row * image->stride
+      + (gsize) tx->lo * image->pixel_stride;
+  const guint ps = image->pixel_stride, ro = image->r_offset,
+      go = image->g_offset, bo = image->b_offset;
+  guint len = tx->hi - tx->lo, n = tx->n, i, x, j, k;
+  float *d0 = dst, *d1 = dst + n, *d2 = dst + 2 * (gsize) n;
+
+  for (i = 0; i < len; i++, p += ps) {
+    Pixel4 v = { unit[p[ro]], unit[p[go]], unit[p[bo]], 0.0f };
+    rowbuf[i] = v;
+  }
+
+  for (x = 0; x < n; x += H_GROUP) {
+    Pixel4 acc[H_GROUP];
+    const Pixel4 *s[H_GROUP];
+    const float *w[H_GROUP];
+    guint count[H_GROUP], m = G_MAXUINT, g = MIN (H_GROUP, n - x);
+
+    for (j = 0; j < g; j++) {
+      count[j] = tx->count[x + j];
+      s[j] = count[j] ? rowbuf + (tx->start[x + j] - tx->lo) : rowbuf;
+      w[j] = tx->weights + (gsize) (x + j) * tx->max_taps;
+      m = MIN (m, count[j]);
+    }
+    if (g == H_GROUP && m > 0) {
+      /* The common part of the sums in lockstep, then each one's rest. */
+      for (j = 0; j < H_GROUP; j++)
+        acc[j] = s[j][0] * w[j][0];
+      for (k = 1; k < m; k++)
+        for (j = 0; j < H_GROUP; j++)
+          acc[j] += s[j][k] * w[j][k];
+      for (j = 0; j < H_GROUP; j++)
+        for (k = m; k < count[j]; k++)
+          acc[j] += s[j][k] * w[j][k];
+    } else {
+      for (j = 0; j < g; j++) {
+        Pixel4 zero = { 0.0f, 0.0f, 0.0f, 0.0f };
+        acc[j] = count[j] ? horizontal_tap_sum (s[j], w[j], count[j]) : zero;
+      }
+    }
+    for (j = 0; j < g; j++) {
+      d0[x + j] = acc[j][0];
+      d1[x + j] = acc[j][1];
+      d2[x + j] = acc[j][2];
+    }
+  }
+}
+
+gboolean
+vgg19_preprocess_window (const Vgg19PackedImage * image, guint64 full_width,
+    guint64 full_height, guint64 left, guint64 top, guint out_width,
+    guint out_height, float *out, GError ** error)
+{
+  Vgg19Taps tx, ty;
+  float unit[256], *ring = NULL;
+  Pixel4 *rowbuf = NULL;
+  gint64 *slot_row = NULL;
+  gsize plane, ring_row, ring_floats;
+  guint cap, y, c, x, k;
+  gboolean ok = FALSE;
+
+  if (!vgg19_packed_image_check (image, error))
+    return FALSE;
+  if (out == NULL) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "no output buffer (NULL)");
+    return FALSE;
+  }
+  if (!vgg19_taps_init (&tx, image->width, full_width, left, out_width,
+          error))
+    return FALSE;
+  if (!vgg19_taps_init (&ty, image->height, full_height, top, out_height,
+          error)) {
+    vgg19_taps_clear (&tx);
+    return FALSE;
+  }
+
+  /* Rows resampled horizontally are kept in a ring: the rows an output row
+   * needs are consecutive and at most max_taps of them, so row r can live
+   * in slot r % cap without evicting one still in use. Rows no output
+   * reads (outside a crop) are never computed. */
+  cap = ty.max_taps;
+  if (!g_size_checked_mul (&plane, out_width, out_height)
+      || !g_size_checked_mul (&ring_row, 3, out_width)
+      || !g_size_checked_mul (&ring_floats, ring_row, cap))
+    goto no_memory;
+  /* malloc aligns to 16 bytes on x86-64, as the vector type needs. */
+  rowbuf = g_try_new (Pixel4, MAX (tx.hi - tx.lo, 1));
+  ring = g_try_new (float, ring_floats);
+  slot_row = g_try_new (gint64, cap);
+  if (rowbuf == NULL || ring == NULL || slot_row == NULL)
+    goto no_memory;
+  for (k = 0; k < cap; k++)
+    slot_row[k] = -1;
+
+  fill_unit_lut (unit);
+  for (y = 0; y < out_height; y++) {
+    guint start = ty.start[y], n = ty.count[y];
+    const float *w = ty.weights + (gsize) y * ty.max_taps;
+
+    for (k = 0; k < n; k++) {
+      guint r = start + k, slot = r % cap;
+
+      if (slot_row[slot] != (gint64) r) {
+        resample_row (image, &tx, unit, r, rowbuf,
+            ring + (gsize) slot * ring_row);
+        slot_row[slot] = r;
+      }
+    }
+    for (c = 0; c < 3; c++) {
+      float *o = out + c * plane + (gsize) y * out_width;
+
+      if (n == 0) {
+        memset (o, 0, out_width * sizeof (float));
+      } else {
+        const float *s = ring + (gsize) (start % cap) * ring_row
+            + (gsize) c * out_width;
+
+        for (x = 0; x < out_width; x++)
+          o[x] = s[x] * w[0];
+        for (k = 1; k < n; k++) {
+          s = ring + (gsize) ((start + k) % cap) * ring_row
+              + (gsize) c * out_width;
+          for (x = 0; x < out_width; x++)
+            o[x] += s[x] * w[k];
+        }
+      }
+      normalise_row (o, out_width, c);
+    }
+  }
+  ok = TRUE;
+  goto done;
+
+no_memory:
+  g_set_error (error, VGG19_ERROR, VGG19_ERROR_NO_MEMORY,
+      "cannot allocate %ux%u resampling buffers for a %ux%u image",
+      out_width, out_height, image->width, image->height);
+done:
+  g_free (rowbuf);
+  g_free (ring);
+  g_free (slot_row);
+  vgg19_taps_clear (&tx);
+  vgg19_taps_clear (&ty);
+  return ok;
+}
+
+gboolean
+vgg19_preprocess_packed (const Vgg19PackedImage * image, Vgg19Resize mode,
+    float *out, GError ** error)
+{
+  guint ow, oh;
+  guint64 full_w, full_h, left = 0, top = 0;
+
+  if (!vgg19_packed_image_check (image, error))
+    return FALSE;
+  if (out == NULL) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "no output buffer (NULL)");
+    return FALSE;
+  }
+  if (!vgg19_preprocess_size (mode, image->width, image->height, &ow, &oh,
+          error))
+    return FALSE;
+
+  switch (mode) {
+    case VGG19_RESIZE_NONE:
+      preprocess_native (image, out);
+      return TRUE;
+    case VGG19_RESIZE_CROP:
+      vgg19_crop_geometry (image->width, image->height, &full_w, &full_h,
+          &left, &top);
+      break;
+    case VGG19_RESIZE_STRETCH:
+    default:
+      full_w = ow;
+      full_h = oh;
+      break;
+  }
+  return vgg19_preprocess_window (image, full_w, full_h, left, top, ow, oh,
+      out, error);
+}

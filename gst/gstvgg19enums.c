@@ -1,0 +1,81 @@
+/* GTypes of the element's enumerated properties. The nicks are the values
+ * written on a gst-launch-1.0 command line (mode=loss, resize=crop, ...). */
+#include <vgg19/vgg19.h>
+
+#include "gstvgg19enums.h"
+
+/* Registers an enum type once; @values must be static. */
+static GType
+register_enum_once (gsize * type, const gchar * name,
+    const GEnumValue * values)
+{
+  if (g_once_init_enter (type)) {
+    GType t = g_enum_register_static (name, values);
+    g_once_init_leave (type, t);
+  }
+  return *type;
+}
+
+GType
+gst_vgg19_mode_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_VGG19_MODE_CLASSIFY,
+        "Top-k ImageNet classes of each frame", "classify"},
+    {GST_VGG19_MODE_FEATURES,
+        "Activations of the layers in 'layers', as tensor metas", "features"},
+    {GST_VGG19_MODE_LOSS,
+        "Perceptual loss of each frame against the 'reference' image", "loss"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19Mode", values);
+}
+
+GType
+gst_vgg19_resize_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {VGG19_RESIZE_STRETCH,
+        "Bilinear (antialiased) to 224x224, ignoring the aspect ratio",
+        "stretch"},
+    {VGG19_RESIZE_CROP,
+        "torchvision's evaluation transform: short side to 256, centre "
+          "224x224", "crop"},
+    {VGG19_RESIZE_NONE,
+        "The frame's own size (at least 32x32)", "none"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19Resize", values);
+}
+
+GType
+gst_vgg19_loss_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {VGG19_LOSS_MSE, "Mean squared difference of the activations", "mse"},
+    {VGG19_LOSS_L1, "Mean absolute difference of the activations", "l1"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19Loss", values);
+}
+
+GType
+gst_vgg19_precision_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {VGG19_PRECISION_FP32, "float32 arithmetic", "fp32"},
+    {VGG19_PRECISION_BF16,
+        "bfloat16 products with float32 accumulation (where the CPU has "
+          "them)", "bf16"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19Precision", values);
+}

@@ -1,0 +1,39 @@
+/* The enumerated properties of the vgg19 element, as GTypes so that
+ * gst-launch-1.0 and gst-inspect-1.0 know their values by name. */
+#ifndef GST_VGG19_ENUMS_H
+#define GST_VGG19_ENUMS_H
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GstVgg19Mode:
+ * @GST_VGG19_MODE_CLASSIFY: the top-k ImageNet classes of each frame.
+ * @GST_VGG19_MODE_FEATURES: the activations of some layers.
+ * @GST_VGG19_MODE_LOSS: the perceptual loss against a reference image.
+ */
+typedef enum
+{
+  GST_VGG19_MODE_CLASSIFY,
+  GST_VGG19_MODE_FEATURES,
+  GST_VGG19_MODE_LOSS,
+} GstVgg19Mode;
+
+/* The values of the other three are those of the core's Vgg19Resize,
+ * Vgg19Loss and Vgg19Precision. */
+#define GST_TYPE_VGG19_MODE (gst_vgg19_mode_get_type ())
+GType gst_vgg19_mode_get_type (void);
+
+#define GST_TYPE_VGG19_RESIZE (gst_vgg19_resize_get_type ())
+GType gst_vgg19_resize_get_type (void);
+
+#define GST_TYPE_VGG19_LOSS (gst_vgg19_loss_get_type ())
+GType gst_vgg19_loss_get_type (void);
+
+#define GST_TYPE_VGG19_PRECISION (gst_vgg19_precision_get_type ())
+GType gst_vgg19_precision_get_type (void);
+
+G_END_DECLS
+
+#endif /* GST_VGG19_ENUMS_H */

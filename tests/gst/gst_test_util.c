@@ -1,0 +1,283 @@
+/* What the tests of the vgg19 element share; see gst_test_util.h. */
+#include <math.h>
+#include <string.h>
+
+#include <unistd.h>
+
+#include "gst_test_util.h"
+
+static TestOracle *oracle;
+
+const TestOracle *
+gst_test_oracle (void)
+{
+  GError *error = NULL;
+
+  if (!oracle) {
+    oracle = test_oracle_load (g_getenv (TEST_ORACLE_DIR_ENV), &error);
+    fail_unless (oracle != NULL, "%s", error ? error->message : "?");
+  }
+  return oracle;
+}
+
+const char *
+gst_test_weights (const char *key)
+{
+  const TestOracleWeights *w =
+      test_oracle_get_weights (gst_test_oracle (), key);
+
+  fail_unless (w != NULL, "no weights \"%s\" in the reference data", key);
+  return w->path;
+}
+
+const TestOracleCase *
+gst_test_case (const char *id)
+{
+  const TestOracleCase *c = test_oracle_get_case (gst_test_oracle (), id);
+
+  fail_unless (c != NULL, "no case \"%s\" in the reference data", id);
+  return c;
+}
+
+const char *
+gst_test_tap_path (const TestOracleCase * c, const char *tap)
+{
+  const TestOracleTap *t = test_oracle_case_get_tap (c, tap);
+
+  fail_unless (t != NULL, "case %s has no tap %s", c->id, tap);
+  return t->path;
+}
+
+TestNpy *
+gst_test_npy (const char *path)
+{
+  GError *error = NULL;
+  TestNpy *npy = test_npy_load (path, &error);
+
+  fail_unless (npy != NULL, "%s", error ? error->message : "?");
+  return npy;
+}
+
+GstBuffer *
+gst_test_case_rgb_buffer (const TestOracleCase * c, GstVideoInfo * info)
+{
+  TestNpy *npy = gst_test_npy (c->rgb);
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  guint y;
+
+  fail_unless (npy->dtype == TEST_NPY_U8 && npy->n_dims == 3
+      && npy->shape[2] == 3, "%s is not uint8 (H, W, 3)", c->rgb);
+  fail_unless (gst_video_info_set_format (info, GST_VIDEO_FORMAT_RGB,
+          npy->shape[1], npy->shape[0]));
+  buf = gst_buffer_new_allocate (NULL, info->size, NULL);
+  fail_unless (gst_video_frame_map (&frame, info, buf, GST_MAP_WRITE));
+  for (y = 0; y < npy->shape[0]; y++)
+    memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
+        test_npy_u8 (npy) + y * npy->shape[1] * 3, npy->shape[1] * 3);
+  gst_video_frame_unmap (&frame);
+  test_npy_free (npy);
+  return buf;
+}
+
+GstBuffer *
+gst_test_convert (GstBuffer * buf, const GstVideoInfo * in,
+    const GstVideoInfo * out)
+{
+  GstVideoConverter *conv;
+  GstVideoFrame in_frame, out_frame;
+  GstBuffer *res = gst_buffer_new_allocate (NULL, out->size, NULL);
+
+  conv = gst_video_converter_new ((GstVideoInfo *) in, (GstVideoInfo *) out,
+      NULL);
+  fail_unless (conv != NULL);
+  fail_unless (gst_video_frame_map (&in_frame, (GstVideoInfo *) in, buf,
+          GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&out_frame, (GstVideoInfo *) out, res,
+          GST_MAP_WRITE));
+  gst_video_converter_frame (conv, &in_frame, &out_frame);
+  gst_video_frame_unmap (&out_frame);
+  gst_video_frame_unmap (&in_frame);
+  gst_video_converter_free (conv);
+  return res;
+}
+
+static guint8
+component (const GstVideoFrame * frame, guint c, guint x, guint y)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  const guint8 *data = GST_VIDEO_FRAME_COMP_DATA (frame, c);
+
+  return data[(y >> GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c)) *
+      GST_VIDEO_FRAME_COMP_STRIDE (frame, c) +
+      (x >> GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c)) *
+      GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c)];
+}
+
+static guint8
+level (double v)
+{
+  return v <= 0 ? 0 : v >= 255 ? 255 : (guint8) floor (v + 0.5);
+}
+
+guint8 *
+gst_test_frame_rgb (GstBuffer * buf, const GstVideoInfo * info)
+{
+  guint width = GST_VIDEO_INFO_WIDTH (info);
+  guint height = GST_VIDEO_INFO_HEIGHT (info);
+  gboolean full = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  guint8 *rgb = g_malloc (width * height * 3);
+  GstVideoFrame frame;
+  gdouble kr = 0.299, kb = 0.114;
+  guint x, y, k;
+
+  fail_unless (gst_video_frame_map (&frame, (GstVideoInfo *) info, buf,
+          GST_MAP_READ));
+  if (GST_VIDEO_INFO_IS_YUV (info))
+    fail_unless (gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix,
+            &kr, &kb));
+  for (y = 0; y < height; y++) {
+    for (x = 0; x < width; x++) {
+      guint8 *d = rgb + (y * width + x) * 3;
+
+      if (GST_VIDEO_INFO_IS_GRAY (info)) {
+        d[0] = d[1] = d[2] = component (&frame, 0, x, y);
+      } else if (GST_VIDEO_INFO_IS_RGB (info)) {
+        for (k = 0; k < 3; k++)
+          d[k] = component (&frame, k, x, y);
+      } else {
+        /* ITU-R BT.601 / BT.709 */
+        double yv = component (&frame, 0, x, y);
+        double cb = component (&frame, 1, x, y) - 128.0;
+        double cr = component (&frame, 2, x, y) - 128.0;
+        double Y = full ? yv / 255.0 : (yv - 16.0) / 219.0;
+        double Cb = full ? cb / 255.0 : cb / 224.0;
+        double Cr = full ? cr / 255.0 : cr / 224.0;
+        double R = Y + 2.0 * (1.0 - kr) * Cr;
+        double B = Y + 2.0 * (1.0 - kb) * Cb;
+        double G = (Y - kr * R - kb * B) / (1.0 - kr - kb);
+
+        d[0] = level (R * 255.0);
+        d[1] = level (G * 255.0);
+        d[2] = level (B * 255.0);
+      }
+    }
+  }
+  gst_video_frame_unmap (&frame);
+  return rgb;
+}
+
+float *
+gst_test_core_tap (Vgg19Session * session, const guint8 * rgb, guint width,
+    guint height, Vgg19Resize resize, const char *tap, gsize * n_values)
+{
+  GError *error = NULL;
+  Vgg19PackedImage image = { rgb, width, height, (gsize) width * 3, 3, 0, 1,
+    2
+  };
+  const char *taps[] = { tap, NULL };
+  const Vgg19Tensor *t;
+  guint iw, ih;
+  float *input, *out;
+  gsize n;
+
+  fail_unless (vgg19_preprocess_size (resize, width, height, &iw, &ih,
+          &error), "%s", error ? error->message : "?");
+  input = g_new (float, (gsize) 3 * iw * ih);
+  fail_unless (vgg19_preprocess_packed (&image, resize, input, &error), "%s",
+      error ? error->message : "?");
+  fail_unless (vgg19_session_reshape (session, iw, ih, taps, &error), "%s",
+      error ? error->message : "?");
+  fail_unless (vgg19_session_run (session, input, &error), "%s",
+      error ? error->message : "?");
+  t = vgg19_session_get_output (session, tap);
+  fail_unless (t != NULL);
+  n = (gsize) t->channels * t->height * t->width;
+  out = g_memdup2 (t->data, n * sizeof (float));
+  g_free (input);
+  *n_values = n;
+  return out;
+}
+
+double
+gst_test_max_abs_diff (const float *a, const float *b, gsize n)
+{
+  double worst = 0.0;
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    worst = MAX (worst, fabs ((double) a[i] - b[i]));
+  return worst;
+}
+
+double
+gst_test_max_abs (const float *a, gsize n)
+{
+  double worst = 0.0;
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    worst = MAX (worst, fabs ((double) a[i]));
+  return worst;
+}
+
+GstHarness *
+gst_test_harness_new (GstBus ** bus, const gchar * first_property, ...)
+{
+  GstElement *element = gst_element_factory_make ("vgg19", NULL);
+  GstHarness *h;
+  va_list args;
+
+  fail_unless (element != NULL, "the vgg19 element is not found: is "
+      "GST_PLUGIN_PATH set to the build directory of the plugin?");
+  if (bus) {
+    *bus = gst_bus_new ();
+    gst_element_set_bus (element, *bus);
+  }
+  va_start (args, first_property);
+  g_object_set_valist (G_OBJECT (element), first_property, args);
+  va_end (args);
+
+  /* starts the element: the properties must be set before */
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  gst_harness_set_live (h, FALSE);
+  return h;
+}
+
+GList *
+gst_test_pop_results (GstBus * bus)
+{
+  GList *results = NULL;
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, "vgg19"))
+      results = g_list_append (results, msg);
+    else
+      gst_message_unref (msg);
+  }
+  return results;
+}
+
+GstMessage *
+gst_test_pop_error (GstBus * bus)
+{
+  return gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+}
+
+void
+gst_test_isolate_lookup (void)
+{
+  /* a directory that does not exist: nothing to find, nothing left */
+  gchar *name = g_strdup_printf ("vgg19-gst-test-no-cache-%u-%u",
+      (guint) getpid (), g_random_int ());
+  gchar *dir = g_build_filename (g_get_tmp_dir (), name, NULL);
+
+  g_setenv ("XDG_CACHE_HOME", dir, TRUE);
+  g_unsetenv ("VGG19_WEIGHTS");
+  g_unsetenv ("VGG19_LABELS");
+  g_free (dir);
+  g_free (name);
+}
