@@ -77,8 +77,7 @@ static void
 set_resource_error (GError ** error, GError * cause, gint code,
     const gchar * what)
 {
-  g_set_error (error, GST_RESOURCE_ERROR, code, "%s: %s", what,
-      cause->message);
+  g_set_error (error, GST_RESOURCE_ERROR, code, "%s: %s", what, cause->message);
   g_error_free (cause);
 }
 
@@ -88,8 +87,7 @@ set_resource_error (GError ** error, GError * cause, gint code,
 
 GstVgg19Analysis *
 gst_vgg19_analysis_new (const gchar * weights, const gchar * labels,
-    guint threads, Vgg19Precision precision, gchar ** warning,
-    GError ** error)
+    guint threads, Vgg19Precision precision, gchar ** warning, GError ** error)
 {
   GstVgg19Analysis *a;
   GError *cause = NULL;
@@ -280,7 +278,7 @@ prepare_reference_input (GstVgg19Analysis * a, const gchar * reference,
   GstVideoInfo info;
   GstBuffer *image;
   Vgg19PackedImage packed;
-  gboolean ok;
+  gboolean ok, same_size;
 
   if (g_strcmp0 (a->reference_path, reference) != 0) {
     gst_clear_buffer (&a->reference_image);
@@ -295,10 +293,9 @@ prepare_reference_input (GstVgg19Analysis * a, const gchar * reference,
   /* at the frames' own size the reference must have that size too */
   image = gst_buffer_ref (a->reference_image);
   info = a->reference_info;
-  if (a->resize == VGG19_RESIZE_NONE
-      && (GST_VIDEO_INFO_WIDTH (&info) != GST_VIDEO_INFO_WIDTH (&a->info)
-          || GST_VIDEO_INFO_HEIGHT (&info) !=
-          GST_VIDEO_INFO_HEIGHT (&a->info))) {
+  same_size = GST_VIDEO_INFO_WIDTH (&info) == GST_VIDEO_INFO_WIDTH (&a->info)
+      && GST_VIDEO_INFO_HEIGHT (&info) == GST_VIDEO_INFO_HEIGHT (&a->info);
+  if (a->resize == VGG19_RESIZE_NONE && !same_size) {
     GstVideoInfo scaled_info;
     GstBuffer *scaled = gst_vgg19_reference_image_scale (image, &info,
         GST_VIDEO_INFO_WIDTH (&a->info), GST_VIDEO_INFO_HEIGHT (&a->info),
@@ -352,8 +349,7 @@ compute_reference_features (GstVgg19Analysis * a, const gchar * reference,
   start = g_get_monotonic_time ();
   if (!vgg19_session_run (a->session, a->input, &cause)) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-        "Cannot analyse the reference image %s: %s", reference,
-        cause->message);
+        "Cannot analyse the reference image %s: %s", reference, cause->message);
     g_error_free (cause);
     return FALSE;
   }
@@ -422,8 +418,7 @@ gst_vgg19_analysis_configure (GstVgg19Analysis * a,
   }
 
   if (a->mode == GST_VGG19_MODE_LOSS
-      && !compute_reference_features (a, settings->reference, run_time,
-          error))
+      && !compute_reference_features (a, settings->reference, run_time, error))
     return FALSE;
 
   a->configured = TRUE;
@@ -443,8 +438,7 @@ gst_vgg19_analysis_measure (GstVgg19Analysis * a)
 
   if (!a->configured)
     return GST_CLOCK_TIME_NONE;
-  memset (a->input, 0, sizeof (float) * 3 * a->input_width *
-      a->input_height);
+  memset (a->input, 0, sizeof (float) * 3 * a->input_width * a->input_height);
   start = g_get_monotonic_time ();
   if (!vgg19_session_run (a->session, a->input, NULL))
     return GST_CLOCK_TIME_NONE;
@@ -603,8 +597,7 @@ attach_loss (GstVgg19Analysis * a, GstBuffer * buf, GstStructure * s)
     GBytes *ref = g_ptr_array_index (a->reference_features, i);
     gsize n = (gsize) t->channels * t->height * t->width;
 
-    losses[i] = vgg19_loss (t->data, g_bytes_get_data (ref, NULL), n,
-        a->loss);
+    losses[i] = vgg19_loss (t->data, g_bytes_get_data (ref, NULL), n, a->loss);
     total += losses[i];
   }
   meta = gst_buffer_add_vgg19_loss_meta (buf, vgg19_loss_to_string (a->loss),
@@ -649,8 +642,7 @@ gst_vgg19_analysis_run (GstVgg19Analysis * a, GstBuffer * buffer,
         "Cannot read the frame (it does not match its caps)");
     return FALSE;
   }
-  ok = gst_vgg19_frame_converter_run (a->converter, &frame, a->input,
-      &cause);
+  ok = gst_vgg19_frame_converter_run (a->converter, &frame, a->input, &cause);
   gst_video_frame_unmap (&frame);
   if (ok)
     ok = vgg19_session_run (a->session, a->input, &cause);

@@ -160,10 +160,8 @@ init_yuv (GstVgg19FrameConverter * conv)
     conv->y_term[v] = (gint32) lround (y * FIX_ONE);
     conv->r_v[v] = (gint32) lround (2.0 * (1.0 - kr) * cr * FIX_ONE);
     conv->b_u[v] = (gint32) lround (2.0 * (1.0 - kb) * cb * FIX_ONE);
-    conv->g_u[v] = (gint32) lround (-2.0 * kb * (1.0 - kb) / kg * cb
-        * FIX_ONE);
-    conv->g_v[v] = (gint32) lround (-2.0 * kr * (1.0 - kr) / kg * cr
-        * FIX_ONE);
+    conv->g_u[v] = (gint32) lround (-2.0 * kb * (1.0 - kb) / kg * cb * FIX_ONE);
+    conv->g_v[v] = (gint32) lround (-2.0 * kr * (1.0 - kr) / kg * cr * FIX_ONE);
   }
 }
 
@@ -247,19 +245,18 @@ static gboolean
 check_frame (const GstVgg19FrameConverter * conv, const GstVideoFrame * frame,
     GError ** error)
 {
+  const GstVideoInfo *info = &conv->info;
   guint i;
 
-  if (GST_VIDEO_FRAME_FORMAT (frame) != GST_VIDEO_INFO_FORMAT (&conv->info)
-      || GST_VIDEO_FRAME_WIDTH (frame) != GST_VIDEO_INFO_WIDTH (&conv->info)
-      || GST_VIDEO_FRAME_HEIGHT (frame) !=
-      GST_VIDEO_INFO_HEIGHT (&conv->info)) {
+  if (GST_VIDEO_FRAME_FORMAT (frame) != GST_VIDEO_INFO_FORMAT (info)
+      || GST_VIDEO_FRAME_WIDTH (frame) != GST_VIDEO_INFO_WIDTH (info)
+      || GST_VIDEO_FRAME_HEIGHT (frame) != GST_VIDEO_INFO_HEIGHT (info)) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
         "frame is %s %dx%d, the converter was made for %s %dx%d",
         gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)),
         GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame),
-        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&conv->info)),
-        GST_VIDEO_INFO_WIDTH (&conv->info),
-        GST_VIDEO_INFO_HEIGHT (&conv->info));
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (info)),
+        GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info));
     return FALSE;
   }
   for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (frame); i++) {

@@ -388,11 +388,9 @@ queue_full_locked (GstVgg19 * self)
 
   if (self->n_queued_buffers >= MAX_QUEUED_BUFFERS)
     return TRUE;
-  for (l = self->queue.head; l && !GST_CLOCK_TIME_IS_VALID (first);
-      l = l->next)
+  for (l = self->queue.head; l && !GST_CLOCK_TIME_IS_VALID (first); l = l->next)
     first = ((QueueItem *) l->data)->running_time;
-  for (l = self->queue.tail; l && !GST_CLOCK_TIME_IS_VALID (last);
-      l = l->prev)
+  for (l = self->queue.tail; l && !GST_CLOCK_TIME_IS_VALID (last); l = l->prev)
     last = ((QueueItem *) l->data)->running_time;
   if (!GST_CLOCK_TIME_IS_VALID (first) || !GST_CLOCK_TIME_IS_VALID (last)
       || last <= first)
@@ -438,8 +436,7 @@ analyse_item (GstVgg19 * self, QueueItem * item)
   }
 
   start = g_get_monotonic_time ();
-  if (!gst_vgg19_analysis_run (self->analysis, buf, item->top_k, s,
-          &error)) {
+  if (!gst_vgg19_analysis_run (self->analysis, buf, item->top_k, s, &error)) {
     POST_ERROR (self, error);
     g_error_free (error);
     if (s)
@@ -572,8 +569,7 @@ gst_vgg19_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   if (G_UNLIKELY (!self->have_info)) {
     gst_buffer_unref (buf);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("frame before caps"));
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("frame before caps"));
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
@@ -591,8 +587,7 @@ gst_vgg19_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
 
   index = self->frame_index++;
-  if (self->segment.format == GST_FORMAT_TIME
-      && GST_BUFFER_PTS_IS_VALID (buf)) {
+  if (self->segment.format == GST_FORMAT_TIME && GST_BUFFER_PTS_IS_VALID (buf)) {
     running_time = gst_segment_to_running_time (&self->segment,
         GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
     stream_time = gst_segment_to_stream_time (&self->segment,
@@ -732,8 +727,7 @@ gst_vgg19_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         gst_event_unref (event);
         return FALSE;
       }
-      if (!self->have_info || !gst_video_info_is_equal (&info,
-              &self->info)) {
+      if (!self->have_info || !gst_video_info_is_equal (&info, &self->info)) {
         self->info = info;
         self->have_info = TRUE;
         if (!configure (self)) {
@@ -1017,8 +1011,7 @@ gst_vgg19_change_state (GstElement * element, GstStateChange transition)
   GstVgg19 *self = GST_VGG19 (element);
   GstStateChangeReturn ret;
 
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !gst_vgg19_start
-      (self))
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !gst_vgg19_start (self))
     return GST_STATE_CHANGE_FAILURE;
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -1257,14 +1250,13 @@ gst_vgg19_class_init (GstVgg19Class * klass)
           rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES_PROCESSED,
       g_param_spec_uint64 ("frames-processed", "Frames processed",
-          "Frames analysed since the element started", 0, G_MAXUINT64, 0,
-          ro));
+          "Frames analysed since the element started", 0, G_MAXUINT64, 0, ro));
   g_object_class_install_property (gobject_class, PROP_FRAMES_SKIPPED,
       g_param_spec_uint64 ("frames-skipped", "Frames skipped",
           "Frames due for analysis that went through without results "
-          "because a live source does not wait (an earlier frame was still "
-          "being analysed, or the frame was already late)", 0, G_MAXUINT64,
-          0, ro));
+          "because they would have come out late: with a live source, an "
+          "earlier frame was still being analysed or the frame arrived too "
+          "late; or downstream QoS reported it late", 0, G_MAXUINT64, 0, ro));
   g_object_class_install_property (gobject_class, PROP_PROCESSING_TIME,
       g_param_spec_uint64 ("processing-time", "Processing time",
           "Smoothed time of one analysis, in nanoseconds (0 before the "

@@ -6,8 +6,7 @@
 
 /* Registers an enum type once; @values must be static. */
 static GType
-register_enum_once (gsize * type, const gchar * name,
-    const GEnumValue * values)
+register_enum_once (gsize * type, const gchar * name, const GEnumValue * values)
 {
   if (g_once_init_enter (type)) {
     GType t = g_enum_register_static (name, values);
@@ -39,7 +38,7 @@ gst_vgg19_resize_get_type (void)
   static gsize type = 0;
   static const GEnumValue values[] = {
     {VGG19_RESIZE_STRETCH,
-        "Bilinear (antialiased) to 224x224, ignoring the aspect ratio",
+          "Bilinear (antialiased) to 224x224, ignoring the aspect ratio",
         "stretch"},
     {VGG19_RESIZE_CROP,
         "torchvision's evaluation transform: short side to 256, centre "

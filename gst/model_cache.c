@@ -7,7 +7,6 @@
  * using different files load in parallel; an element asking for a file
  * that another is loading waits for that load (a second copy would cost
  * half a gigabyte and seconds). */
-#include <errno.h>
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>

@@ -136,19 +136,14 @@ gst_vgg19_reference_image_load (const char *path, GstVideoInfo * info,
   g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), convert);
   if (!gst_element_link (src, decode) || !gst_element_link (convert, sink)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-        "cannot decode the reference image %s: cannot link the decoder",
-        path);
+        "cannot decode the reference image %s: cannot link the decoder", path);
     goto done;
   }
 
-  if (gst_element_set_state (pipeline, GST_STATE_PAUSED) ==
-      GST_STATE_CHANGE_FAILURE) {
-    /* the reason is on the bus */
-    if (!wait_preroll (pipeline, path, error))
-      goto done;
-  } else if (!wait_preroll (pipeline, path, error)) {
+  /* should this fail, the reason is on the bus, where it is waited for */
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  if (!wait_preroll (pipeline, path, error))
     goto done;
-  }
 
   sample = gst_app_sink_pull_preroll (GST_APP_SINK (sink));
   if (!sample || !gst_sample_get_buffer (sample) || !gst_sample_get_caps
@@ -206,9 +201,17 @@ gst_vgg19_reference_image_scale (GstBuffer * image, const GstVideoInfo * info,
     return NULL;
   }
   converter = gst_video_converter_new ((GstVideoInfo *) info, out_info, NULL);
-  gst_video_converter_frame (converter, &in_frame, &out_frame);
-  gst_video_converter_free (converter);
+  if (converter) {
+    gst_video_converter_frame (converter, &in_frame, &out_frame);
+    gst_video_converter_free (converter);
+  }
   gst_video_frame_unmap (&out_frame);
   gst_video_frame_unmap (&in_frame);
+  if (!converter) {
+    gst_buffer_unref (out);
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+        "cannot scale the reference image to %ux%u", width, height);
+    return NULL;
+  }
   return out;
 }

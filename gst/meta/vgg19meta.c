@@ -104,8 +104,7 @@ classification_meta_transform (GstBuffer * dest, GstMeta * meta,
       GST_VGG19_CLASSIFICATION_META_INFO, NULL);
   if (!copy)
     return FALSE;
-  copy->predictions = g_new0 (GstVgg19Prediction, MAX (src->n_predictions,
-          1));
+  copy->predictions = g_new0 (GstVgg19Prediction, MAX (src->n_predictions, 1));
   copy->n_predictions = src->n_predictions;
   for (i = 0; i < src->n_predictions; i++) {
     copy->predictions[i] = src->predictions[i];
@@ -205,8 +204,7 @@ gst_vgg19_tensor_meta_get_info (void)
   static const GstMetaInfo *info = NULL;
 
   if (g_once_init_enter ((GstMetaInfo **) & info)) {
-    const GstMetaInfo *mi =
-        gst_meta_register (GST_VGG19_TENSOR_META_API_TYPE,
+    const GstMetaInfo *mi = gst_meta_register (GST_VGG19_TENSOR_META_API_TYPE,
         "GstVgg19TensorMeta", sizeof (GstVgg19TensorMeta),
         tensor_meta_init, tensor_meta_free, tensor_meta_transform);
     g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
@@ -341,8 +339,7 @@ gst_vgg19_loss_meta_get_info (void)
   static const GstMetaInfo *info = NULL;
 
   if (g_once_init_enter ((GstMetaInfo **) & info)) {
-    const GstMetaInfo *mi =
-        gst_meta_register (GST_VGG19_LOSS_META_API_TYPE,
+    const GstMetaInfo *mi = gst_meta_register (GST_VGG19_LOSS_META_API_TYPE,
         "GstVgg19LossMeta", sizeof (GstVgg19LossMeta),
         loss_meta_init, loss_meta_free, loss_meta_transform);
     g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
@@ -352,8 +349,7 @@ gst_vgg19_loss_meta_get_info (void)
 
 GstVgg19LossMeta *
 gst_buffer_add_vgg19_loss_meta (GstBuffer * buffer, const gchar * criterion,
-    guint n_layers, const gchar * const *layers,
-    const gdouble * layer_losses)
+    guint n_layers, const gchar * const *layers, const gdouble * layer_losses)
 {
   GstVgg19LossMeta *lmeta;
   guint i;

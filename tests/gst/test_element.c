@@ -55,8 +55,7 @@ push_case_frame (GstHarness * h, const char *case_id, GstVideoInfo * info)
 
 /* The top-5 of torch's logits, and their softmax probabilities. */
 static void
-oracle_top5 (const float *logits, guint n, guint classes[5],
-    double probs[5])
+oracle_top5 (const float *logits, guint n, guint classes[5], double probs[5])
 {
   double max = logits[0], sum = 0.0;
   guint i, k;
@@ -139,8 +138,7 @@ GST_START_TEST (test_classify_matches_torch)
   fail_unless_equals_int (cls->n_predictions, 5);
   for (k = 0; k < 5; k++) {
     fail_unless_equals_int (cls->predictions[k].class_id, classes[k]);
-    fail_unless_equals_string (cls->predictions[k].label,
-        labels[classes[k]]);
+    fail_unless_equals_string (cls->predictions[k].label, labels[classes[k]]);
     fail_unless (fabs (cls->predictions[k].score - probs[k]) <=
         SCORE_TOLERANCE * MAX (1.0, logit_scale) * probs[k],
         "class %u: probability %g, torch %g", classes[k],
@@ -179,8 +177,7 @@ GST_START_TEST (test_classify_matches_torch)
   fail_unless_equals_uint64 (u64, 0);
   fail_unless (gst_structure_get_uint64 (s, "processing-time", &u64));
   fail_unless (u64 > 0);
-  fail_unless_equals_string (gst_structure_get_string (s, "mode"),
-      "classify");
+  fail_unless_equals_string (gst_structure_get_string (s, "mode"), "classify");
   for (k = 0; k < 5; k++) {
     const GValue *ids = array_field (s, "class-ids", 5);
     const GValue *names = array_field (s, "labels", 5);
@@ -229,8 +226,7 @@ GST_START_TEST (test_top_k)
   for (k = 0; k < 1000; k++) {
     sum += cls->predictions[k].score;
     if (k > 0)
-      fail_unless (cls->predictions[k].score <=
-          cls->predictions[k - 1].score);
+      fail_unless (cls->predictions[k].score <= cls->predictions[k - 1].score);
   }
   /* softmax in float: the probabilities sum to 1 within float rounding */
   fail_unless (fabs (sum - 1.0) < 1e-4, "probabilities sum to %g", sum);
@@ -264,8 +260,7 @@ GST_START_TEST (test_features_match_torch)
   results = gst_test_pop_results (bus);
   fail_unless_equals_int (g_list_length (results), 1);
   s = gst_message_get_structure (results->data);
-  fail_unless_equals_string (gst_structure_get_string (s, "mode"),
-      "features");
+  fail_unless_equals_string (gst_structure_get_string (s, "mode"), "features");
   names = array_field (s, "layers", G_N_ELEMENTS (layers));
   shapes = array_field (s, "shapes", G_N_ELEMENTS (layers));
 
@@ -395,6 +390,45 @@ GST_END_TEST;
 GST_START_TEST (test_loss_l1_matches_torch)
 {
   check_loss (VGG19_LOSS_L1);
+}
+
+GST_END_TEST;
+
+/* At the frames' own size (resize=none): the picture against itself is a
+ * loss of exactly 0; against a picture of another size (scaled to the
+ * frames' size first), a positive one. */
+GST_START_TEST (test_loss_at_native_size)
+{
+  const TestOracleCase *c = gst_test_case ("img320x240_none");
+  const char *references[] = { c->image,
+    gst_test_case ("img97x131_none")->image
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (references); i++) {
+    GstVgg19LossMeta *loss;
+    GstVideoInfo info;
+    GstBuffer *in, *out;
+    GstHarness *h = gst_test_harness_new (NULL, "weights",
+        gst_test_weights ("features_only"), "mode", 2 /* loss */ ,
+        "resize", VGG19_RESIZE_NONE, "layers", "conv1_1,pool5", "reference",
+        references[i], NULL);
+
+    in = push_case_frame (h, c->id, &info);
+    out = gst_harness_pull (h);
+    loss = gst_buffer_get_vgg19_loss_meta (out);
+    fail_unless (loss != NULL);
+    if (i == 0) {
+      fail_unless_equals_float (loss->layer_losses[0], 0.0);
+      fail_unless_equals_float (loss->layer_losses[1], 0.0);
+    } else {
+      fail_unless (loss->layer_losses[0] > 0.0 && loss->layer_losses[1] > 0.0
+          && isfinite (loss->total), "loss %g", loss->total);
+    }
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+    gst_harness_teardown (h);
+  }
 }
 
 GST_END_TEST;
@@ -551,6 +585,7 @@ element_suite (void)
   tcase_add_test (tc, test_features_match_torch);
   tcase_add_test (tc, test_loss_mse_matches_torch);
   tcase_add_test (tc, test_loss_l1_matches_torch);
+  tcase_add_test (tc, test_loss_at_native_size);
   tcase_add_test (tc, test_frame_neither_modified_nor_copied);
   tcase_add_test (tc, test_metas_survive_copy);
   tcase_add_test (tc, test_interval);

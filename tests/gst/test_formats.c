@@ -201,8 +201,7 @@ GST_START_TEST (test_refuses_what_it_cannot_analyse)
   gst_message_parse_error (msg, &error, NULL);
   fail_unless (error->domain == GST_RESOURCE_ERROR
       && error->code == GST_RESOURCE_ERROR_SETTINGS, "%s", error->message);
-  fail_unless (strstr (error->message, "20x20") != NULL, "%s",
-      error->message);
+  fail_unless (strstr (error->message, "20x20") != NULL, "%s", error->message);
   g_clear_error (&error);
   gst_message_unref (msg);
 

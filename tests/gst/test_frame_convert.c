@@ -27,7 +27,8 @@
 #define TEXTBOOK_TOLERANCE 1
 /* GStreamer's converter is no exact reference: its 16-bit path is up to
  * about 1.5 levels above the textbook values (integer matrices, 8-bit
- * samples widened by 257 against offsets widened by 256). It is an independent check all the same: a swapped
+ * samples widened by 257 against offsets widened by 256). It is an
+ * independent check all the same: a swapped
  * matrix (BT.601 for BT.709) moves saturated colours by tens of levels, a
  * wrong range by up to 20. Compared where the colour is inside the RGB
  * cube, as the two clamp out-of-gamut colours differently. */
@@ -127,12 +128,10 @@ gstreamer_rgb (const GstVideoFrame * frame)
           GST_VIDEO_CONVERTER_OPT_GAMMA_MODE, GST_TYPE_VIDEO_GAMMA_MODE,
           GST_VIDEO_GAMMA_MODE_NONE,
           GST_VIDEO_CONVERTER_OPT_PRIMARIES_MODE,
-          GST_TYPE_VIDEO_PRIMARIES_MODE, GST_VIDEO_PRIMARIES_MODE_NONE,
-          NULL));
+          GST_TYPE_VIDEO_PRIMARIES_MODE, GST_VIDEO_PRIMARIES_MODE_NONE, NULL));
   fail_unless (conv != NULL);
   out = gst_buffer_new_allocate (NULL, out_info.size, NULL);
-  fail_unless (gst_video_frame_map (&out_frame, &out_info, out,
-          GST_MAP_WRITE));
+  fail_unless (gst_video_frame_map (&out_frame, &out_info, out, GST_MAP_WRITE));
   gst_video_converter_frame (conv, frame, &out_frame);
   for (y = 0; y < HEIGHT; y++) {
     const guint16 *row = (const guint16 *) ((guint8 *)
@@ -245,14 +244,12 @@ GST_START_TEST (test_yuv_against_gstreamer_and_textbook)
         what = g_strdup_printf ("%s %s padding %u",
             gst_video_format_to_string (yuv_formats[f]),
             colorimetries[c].name, padding);
-        fail_unless (gst_video_color_matrix_get_Kr_Kb (info.colorimetry.
-                matrix, &kr, &kb));
+        fail_unless (gst_video_color_matrix_get_Kr_Kb (info.colorimetry.matrix,
+                &kr, &kb));
 
         buf = random_buffer (&info, 1000 * f + 10 * c + padding);
-        fail_unless (gst_video_frame_map (&frame, &info, buf,
-                GST_MAP_READ));
-        conv = gst_vgg19_frame_converter_new (&info, VGG19_RESIZE_NONE,
-            &error);
+        fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+        conv = gst_vgg19_frame_converter_new (&info, VGG19_RESIZE_NONE, &error);
         fail_unless (conv != NULL, "%s: %s", what,
             error ? error->message : "?");
 
@@ -269,8 +266,7 @@ GST_START_TEST (test_yuv_against_gstreamer_and_textbook)
               guint i = (y * WIDTH + x) * 3 + k;
 
               if (in_gamut)
-                worst_gst = MAX (worst_gst, (guint) ABS (ours[i] -
-                        theirs[i]));
+                worst_gst = MAX (worst_gst, (guint) ABS (ours[i] - theirs[i]));
               worst_book = MAX (worst_book, (guint) ABS (ours[i] - want[k]));
             }
           }
@@ -318,10 +314,8 @@ GST_START_TEST (test_rgb_family_read_as_is)
           gst_video_format_to_string (rgb_formats[f]), padding);
       buf = random_buffer (&info, 77 * f + padding);
       fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
-      conv = gst_vgg19_frame_converter_new (&info, VGG19_RESIZE_NONE,
-          &error);
-      fail_unless (conv != NULL, "%s: %s", what,
-          error ? error->message : "?");
+      conv = gst_vgg19_frame_converter_new (&info, VGG19_RESIZE_NONE, &error);
+      fail_unless (conv != NULL, "%s: %s", what, error ? error->message : "?");
 
       ours = g_malloc (WIDTH * HEIGHT * 3);
       fail_unless (gst_vgg19_frame_converter_to_rgb (conv, &frame, ours,
@@ -453,8 +447,7 @@ GST_START_TEST (test_rejects_what_it_cannot_convert)
           &error) == NULL);
   fail_unless (g_error_matches (error, VGG19_ERROR,
           VGG19_ERROR_INVALID_ARGUMENT));
-  fail_unless (strstr (error->message, "RGB16") != NULL, "%s",
-      error->message);
+  fail_unless (strstr (error->message, "RGB16") != NULL, "%s", error->message);
   g_clear_error (&error);
 
   /* smaller than the network takes at its own size */

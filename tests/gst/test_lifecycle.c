@@ -149,8 +149,7 @@ GST_START_TEST (test_flushing_seek)
   for (i = 0; i < 3; i++) {
     msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
         WAIT_TIMEOUT, GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
-    fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) ==
-        GST_MESSAGE_ELEMENT);
+    fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT);
     gst_message_unref (msg);
     fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
             GST_SEEK_FLAG_FLUSH, GST_SECOND / 3));
@@ -284,8 +283,7 @@ GST_START_TEST (test_bad_settings)
   check_settings_error ("mode=features layers=conv9_9",
       GST_RESOURCE_ERROR_SETTINGS, "conv9_9");
   /* the loss needs a reference */
-  check_settings_error ("mode=loss", GST_RESOURCE_ERROR_SETTINGS,
-      "reference");
+  check_settings_error ("mode=loss", GST_RESOURCE_ERROR_SETTINGS, "reference");
   properties = g_strdup_printf ("mode=loss reference=\"%s\"", missing);
   check_settings_error (properties, GST_RESOURCE_ERROR_NOT_FOUND, missing);
   g_free (properties);
@@ -327,8 +325,7 @@ on_sink_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
   if (!clock)
     return GST_PAD_PROBE_OK;
-  now = gst_clock_get_time (clock) -
-      gst_element_get_base_time (st->pipeline);
+  now = gst_clock_get_time (clock) - gst_element_get_base_time (st->pipeline);
   gst_object_unref (clock);
   ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
   gst_event_parse_segment (ev, (const GstSegment **) &segment);
@@ -377,8 +374,7 @@ GST_START_TEST (test_live_source_too_fast)
   v = get_vgg19 (st.pipeline);
   sink = gst_bin_get_by_name (GST_BIN (st.pipeline), "sink");
   pad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, &st,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, &st, NULL);
 
   fail_if (gst_element_set_state (st.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);

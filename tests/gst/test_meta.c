@@ -199,8 +199,7 @@ GST_START_TEST (test_survive_scaling)
   gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGB, 32, 24);
   add_all_metas (buf, tensor);
   while ((meta = gst_buffer_iterate_meta (buf, &state)))
-    fail_unless (meta->info->transform_func (scaled, meta, buf, scale,
-            &trans));
+    fail_unless (meta->info->transform_func (scaled, meta, buf, scale, &trans));
   check_all_metas (scaled, tensor);
   gst_buffer_unref (scaled);
   gst_buffer_unref (buf);
@@ -225,8 +224,7 @@ GST_START_TEST (test_api_types)
     fail_unless (infos[i]->api == types[i]);
     fail_unless (infos[i]->transform_func != NULL);
     /* registered once */
-    fail_unless (gst_meta_get_info (g_type_name (infos[i]->type)) ==
-        infos[i]);
+    fail_unless (gst_meta_get_info (g_type_name (infos[i]->type)) == infos[i]);
   }
   fail_unless_equals_string (g_type_name (types[0]),
       "GstVgg19ClassificationMetaAPI");

@@ -135,8 +135,7 @@ GST_START_TEST (test_failures_are_not_cached)
 
   fail_unless (gst_vgg19_model_cache_acquire (missing, &error) == NULL);
   fail_unless (error != NULL && error->domain == VGG19_ERROR);
-  fail_unless (strstr (error->message, missing) != NULL, "%s",
-      error->message);
+  fail_unless (strstr (error->message, missing) != NULL, "%s", error->message);
   g_clear_error (&error);
   fail_unless_equals_int (gst_vgg19_model_cache_get_size (), 0);
   /* NULL is allowed */
