@@ -499,14 +499,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--stamp", help="file touched when done")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep DIR as it is when this same script "
+                        "already completed it")
     args = parser.parse_args()
+
+    with open(os.path.abspath(__file__), "rb") as f:
+        script_sha = hashlib.sha256(f.read()).hexdigest()
+    manifest_path = os.path.join(args.out, "manifest.json")
+    if args.reuse and os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            if json.load(f).get("script_sha256") == script_sha:
+                log("reusing the reference data in %s" % args.out)
+                if args.stamp:
+                    with open(args.stamp, "w") as st:
+                        st.write(script_sha + "\n")
+                return 0
 
     start = time.monotonic()
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
     out = Writer(args.out)
     os.makedirs(args.out, exist_ok=True)
-    manifest_path = os.path.join(args.out, "manifest.json")
     if os.path.exists(manifest_path):
         os.remove(manifest_path)     # never leave a stale, half-valid dir
 
@@ -673,6 +687,7 @@ def main():
         ("weights_info", info),
         ("labels", "labels.txt"),
         ("labels_sha256", labels_sha),
+        ("script_sha256", script_sha),
         ("cases", manifest_cases),
     ])
     tmp = manifest_path + ".tmp"
