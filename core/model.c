@@ -33,19 +33,6 @@ typedef struct
   GHashTable *expected;         /* names we have accounted for */
 } Loader;
 
-static char *
-shape_to_string (guint n_dims, const guint64 * shape)
-{
-  GString *s = g_string_new ("[");
-  guint i;
-
-  for (i = 0; i < n_dims; i++)
-    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, i ? ", " : "",
-        shape[i]);
-  g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
-}
-
 static gboolean
 shape_equals (const Vgg19RawTensor * t, guint n_dims, const guint64 * shape)
 {
@@ -70,7 +57,7 @@ require_tensor (Loader * ld, const char *name, guint n_dims,
   char *expected, *found;
 
   if (t == NULL) {
-    expected = shape_to_string (n_dims, shape);
+    expected = vgg19_shape_to_string (n_dims, shape);
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_WEIGHTS,
         "%s: tensor '%s' %s is missing", ld->path, name, expected);
     g_free (expected);
@@ -80,8 +67,8 @@ require_tensor (Loader * ld, const char *name, guint n_dims,
 
   if (!shape_equals (t, n_dims, shape)
       && !(alt_shape && shape_equals (t, alt_n_dims, alt_shape))) {
-    expected = shape_to_string (n_dims, shape);
-    found = shape_to_string (t->n_dims, t->shape);
+    expected = vgg19_shape_to_string (n_dims, shape);
+    found = vgg19_shape_to_string (t->n_dims, t->shape);
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_WEIGHTS,
         "%s: tensor '%s' has shape %s, expected %s", ld->path, name, found,
         expected);

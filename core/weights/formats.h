@@ -33,9 +33,6 @@ gboolean vgg19_dtype_from_name (const char *name, Vgg19DType * dtype);
 gboolean vgg19_dtype_n_bytes (Vgg19DType dtype, guint n_dims,
     const guint64 * shape, guint64 * n_elements, guint64 * n_bytes);
 
-/* "[2, 3, 4]": for messages. Free with g_free(). */
-char *vgg19_shape_to_string (guint n_dims, const guint64 * shape);
-
 G_END_DECLS
 
 #endif /* VGG19_WEIGHTS_FORMATS_H */

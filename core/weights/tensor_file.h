@@ -92,6 +92,9 @@ const char *vgg19_dtype_name (Vgg19DType dtype);
 /* TRUE for F32, F16, BF16 and F64. */
 gboolean vgg19_dtype_is_float (Vgg19DType dtype);
 
+/* "[64, 3, 3, 3]": a shape for error messages (g_free it). */
+char *vgg19_shape_to_string (guint n_dims, const guint64 * shape);
+
 /* Bytes per element. */
 guint vgg19_dtype_size (Vgg19DType dtype);
 
