@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "gst_test_util.h"
+#include "gst_test_pixels.h"
 
 static TestOracle *oracle;
 
@@ -103,24 +104,6 @@ gst_test_convert (GstBuffer * buf, const GstVideoInfo * in,
   return res;
 }
 
-static guint8
-component (const GstVideoFrame * frame, guint c, guint x, guint y)
-{
-  const GstVideoFormatInfo *finfo = frame->info.finfo;
-  const guint8 *data = GST_VIDEO_FRAME_COMP_DATA (frame, c);
-
-  return data[(y >> GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c)) *
-      GST_VIDEO_FRAME_COMP_STRIDE (frame, c) +
-      (x >> GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c)) *
-      GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c)];
-}
-
-static guint8
-level (double v)
-{
-  return v <= 0 ? 0 : v >= 255 ? 255 : (guint8) floor (v + 0.5);
-}
-
 guint8 *
 gst_test_frame_rgb (GstBuffer * buf, const GstVideoInfo * info)
 {
@@ -142,15 +125,15 @@ gst_test_frame_rgb (GstBuffer * buf, const GstVideoInfo * info)
       guint8 *d = rgb + (y * width + x) * 3;
 
       if (GST_VIDEO_INFO_IS_GRAY (info)) {
-        d[0] = d[1] = d[2] = component (&frame, 0, x, y);
+        d[0] = d[1] = d[2] = gst_test_component (&frame, 0, x, y);
       } else if (GST_VIDEO_INFO_IS_RGB (info)) {
         for (k = 0; k < 3; k++)
-          d[k] = component (&frame, k, x, y);
+          d[k] = gst_test_component (&frame, k, x, y);
       } else {
         /* ITU-R BT.601 / BT.709 */
-        double yv = component (&frame, 0, x, y);
-        double cb = component (&frame, 1, x, y) - 128.0;
-        double cr = component (&frame, 2, x, y) - 128.0;
+        double yv = gst_test_component (&frame, 0, x, y);
+        double cb = gst_test_component (&frame, 1, x, y) - 128.0;
+        double cr = gst_test_component (&frame, 2, x, y) - 128.0;
         double Y = full ? yv / 255.0 : (yv - 16.0) / 219.0;
         double Cb = full ? cb / 255.0 : cb / 224.0;
         double Cr = full ? cr / 255.0 : cr / 224.0;
@@ -158,9 +141,9 @@ gst_test_frame_rgb (GstBuffer * buf, const GstVideoInfo * info)
         double B = Y + 2.0 * (1.0 - kb) * Cb;
         double G = (Y - kr * R - kb * B) / (1.0 - kr - kb);
 
-        d[0] = level (R * 255.0);
-        d[1] = level (G * 255.0);
-        d[2] = level (B * 255.0);
+        d[0] = gst_test_round_level (R * 255.0);
+        d[1] = gst_test_round_level (G * 255.0);
+        d[2] = gst_test_round_level (B * 255.0);
       }
     }
   }

@@ -18,6 +18,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
 
+#include "gst_test_pixels.h"
+
 #include "frame_convert.h"
 
 /* Our conversion rounds the exact value (16 fractional bits); the
@@ -149,25 +151,6 @@ gstreamer_rgb (const GstVideoFrame * frame)
   return rgb;
 }
 
-/* Component @c of pixel (@x, @y) of an 8-bit frame. */
-static guint8
-component (const GstVideoFrame * frame, guint c, guint x, guint y)
-{
-  const GstVideoFormatInfo *finfo = frame->info.finfo;
-  const guint8 *data = GST_VIDEO_FRAME_COMP_DATA (frame, c);
-
-  return data[(y >> GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c)) *
-      GST_VIDEO_FRAME_COMP_STRIDE (frame, c) +
-      (x >> GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c)) *
-      GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c)];
-}
-
-static guint8
-round_level (double v)
-{
-  return v <= 0 ? 0 : v >= 255 ? 255 : (guint8) floor (v + 0.5);
-}
-
 /* The textbook equations (ITU-R BT.601 / BT.709), written here from the
  * definitions, not from either implementation: Y in 16..235 and Cb, Cr in
  * 16..240 around 128 (or 0..255 in full range), then
@@ -176,9 +159,9 @@ static gboolean
 textbook_rgb (const GstVideoFrame * frame, guint x, guint y, double kr,
     double kb, gboolean full, guint8 rgb[3])
 {
-  double yv = component (frame, 0, x, y);
-  double cb = component (frame, 1, x, y) - 128.0;
-  double cr = component (frame, 2, x, y) - 128.0;
+  double yv = gst_test_component (frame, 0, x, y);
+  double cb = gst_test_component (frame, 1, x, y) - 128.0;
+  double cr = gst_test_component (frame, 2, x, y) - 128.0;
   double Y = full ? yv / 255.0 : (yv - 16.0) / 219.0;
   double Cb = full ? cb / 255.0 : cb / 224.0;
   double Cr = full ? cr / 255.0 : cr / 224.0;
@@ -186,9 +169,9 @@ textbook_rgb (const GstVideoFrame * frame, guint x, guint y, double kr,
   double B = Y + 2.0 * (1.0 - kb) * Cb;
   double G = (Y - kr * R - kb * B) / (1.0 - kr - kb);
 
-  rgb[0] = round_level (R * 255.0);
-  rgb[1] = round_level (G * 255.0);
-  rgb[2] = round_level (B * 255.0);
+  rgb[0] = gst_test_round_level (R * 255.0);
+  rgb[1] = gst_test_round_level (G * 255.0);
+  rgb[2] = gst_test_round_level (B * 255.0);
   /* inside the cube, with a margin for GStreamer's offset */
   return MIN (MIN (R, G), B) * 255.0 >= 3.0
       && MAX (MAX (R, G), B) * 255.0 <= 252.0;
@@ -327,7 +310,7 @@ GST_START_TEST (test_rgb_family_read_as_is)
             guint c = GST_VIDEO_INFO_IS_GRAY (&info) ? 0 : k;
 
             fail_unless_equals_int (ours[(y * WIDTH + x) * 3 + k],
-                component (&frame, c, x, y));
+                gst_test_component (&frame, c, x, y));
           }
         }
       }
@@ -374,10 +357,10 @@ GST_START_TEST (test_limited_range_rgb_and_grey)
       for (x = 0; x < WIDTH; x++) {
         for (k = 0; k < 3; k++) {
           guint c = GST_VIDEO_INFO_IS_GRAY (&info) ? 0 : k;
-          double v = (component (&frame, c, x, y) - 16.0) * 255.0 / 219.0;
+          double v = (gst_test_component (&frame, c, x, y) - 16.0) * 255.0 / 219.0;
 
           fail_unless_equals_int (ours[(y * WIDTH + x) * 3 + k],
-              round_level (v));
+              gst_test_round_level (v));
         }
       }
     }
