@@ -50,10 +50,16 @@ vgg19_log_format_to_string (Vgg19LogFormat format)
   return format == VGG19_LOG_CSV ? "csv" : "json";
 }
 
-/* libvmaf's rule: six decimals, unless they would hide a non-zero value,
- * then sixteen. Always a '.' decimal point, whatever the locale. */
+/* Values below this many units print with sixteen decimals: perceptual
+ * losses are often small (1e-3 .. 1e-6), where six decimals would keep
+ * one or two significant digits. */
+#define SCORE_SMALL 0.1
+
+/* libvmaf's rule: six decimals, unless they would hide a non-zero value
+ * (below @small), then sixteen. Always a '.' decimal point, whatever the
+ * locale. */
 static void
-append_number (GString * s, double v, gboolean json)
+append_decimal (GString * s, double v, gboolean json, double small)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE + 320];
 
@@ -63,8 +69,22 @@ append_number (GString * s, double v, gboolean json)
     return;
   }
   g_ascii_formatd (buf, sizeof buf,
-      v != 0.0 && fabs (v) < 0.5e-6 ? "%.16f" : "%.6f", v);
+      v != 0.0 && fabs (v) < small ? "%.16f" : "%.6f", v);
   g_string_append (s, buf);
+}
+
+/* A score: at least six significant digits down to 1e-10. */
+static void
+append_number (GString * s, double v, gboolean json)
+{
+  append_decimal (s, v, json, SCORE_SMALL);
+}
+
+/* A time in seconds: microseconds, as libvmaf. */
+static void
+append_seconds (GString * s, double v, gboolean json)
+{
+  append_decimal (s, v, json, 0.5e-6);
 }
 
 static void
@@ -233,7 +253,7 @@ vgg19_score_log_add_frame (Vgg19ScoreLog * log, guint64 frame,
   if (log->format == VGG19_LOG_JSON) {
     g_string_append_printf (s, "%s\n    {\"frameNum\": %" G_GUINT64_FORMAT
         ", \"pts\": ", log->n_frames > 0 ? "," : "", frame);
-    append_number (s, pts_seconds, TRUE);
+    append_seconds (s, pts_seconds, TRUE);
     g_string_append (s, ", \"metrics\": {");
     for (i = 0; i < log->n_names; i++) {
       g_string_append_printf (s, "%s\"%s\": ", i ? ", " : "", log->names[i]);
@@ -244,7 +264,7 @@ vgg19_score_log_add_frame (Vgg19ScoreLog * log, guint64 frame,
     g_string_append (s, JSON_OPEN_TAIL);
   } else {
     g_string_append_printf (s, "%" G_GUINT64_FORMAT ",", frame);
-    append_number (s, pts_seconds, FALSE);
+    append_seconds (s, pts_seconds, FALSE);
     for (i = 0; i < log->n_names; i++) {
       g_string_append_c (s, ',');
       append_number (s, values[i], FALSE);

@@ -204,9 +204,11 @@ VGG19_API void vgg19_score_pool_get (const Vgg19ScorePool * pool,
  *   frame, then one line per pooled statistic whose first field names it
  *   ("mean", "min", ...; pts empty).
  *
- * Numbers are printed like libvmaf: "%.6f", or "%.16f" when that would
- * show only zeros of a non-zero value; NaN and infinities are null in JSON
- * and empty in CSV. pts is in seconds, null/empty when unknown.
+ * Numbers are printed like libvmaf, "%.6f", except that scores below 0.1
+ * (but not 0) get "%.16f", so that the small values perceptual losses
+ * often take keep their significant digits; NaN and infinities are null
+ * in JSON and empty in CSV. pts is in seconds ("%.6f"), null/empty when
+ * unknown.
  */
 typedef enum
 {

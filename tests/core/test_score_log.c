@@ -222,6 +222,31 @@ START_TEST (test_errors_name_the_file)
 }
 END_TEST
 
+/* Small scores keep their significant digits; times stay in
+ * microseconds. */
+START_TEST (test_small_scores_keep_their_digits)
+{
+  char *path = temp_path ("log.csv");
+  GError *error = NULL;
+  Vgg19ScoreLog *log = vgg19_score_log_new (path, VGG19_LOG_CSV, NULL,
+      names, &error);
+  double f0[2] = { 4.3932054054119381e-06, -0.0123 };
+  Vgg19PooledScore pooled[2];
+  char *text;
+
+  ck_assert_ptr_nonnull (log);
+  ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
+  pooled_example (pooled);
+  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  vgg19_score_log_free (log);
+  text = read_all (path);
+  ck_assert_ptr_nonnull (strstr (text,
+          "\n0,0.040000,0.0000043932054054,-0.0123000000000000\n"));
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
 START_TEST (test_format_names)
 {
   Vgg19LogFormat f;
@@ -250,6 +275,7 @@ main (void)
   tcase_add_test (tc, test_csv_golden);
   tcase_add_test (tc, test_unfinished_json_keeps_frames);
   tcase_add_test (tc, test_errors_name_the_file);
+  tcase_add_test (tc, test_small_scores_keep_their_digits);
   tcase_add_test (tc, test_format_names);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
