@@ -1,6 +1,7 @@
 /* GTypes of the element's enumerated properties. The nicks are the values
  * written on a gst-launch-1.0 command line (mode=loss, resize=crop, ...). */
 #include <vgg19/vgg19.h>
+#include <vgg19/metric.h>
 
 #include "gstvgg19enums.h"
 
@@ -77,4 +78,19 @@ gst_vgg19_precision_get_type (void)
   };
 
   return register_enum_once (&type, "GstVgg19Precision", values);
+}
+
+GType
+gst_vgg19_log_format_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {VGG19_LOG_JSON, "libvmaf-style JSON: frames, then pooled_metrics",
+        "json"},
+    {VGG19_LOG_CSV, "CSV: a line per frame, then a line per pooled statistic",
+        "csv"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19LogFormat", values);
 }

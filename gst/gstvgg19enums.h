@@ -1,5 +1,6 @@
-/* The enumerated properties of the vgg19 element, as GTypes so that
- * gst-launch-1.0 and gst-inspect-1.0 know their values by name. */
+/* The enumerated properties of the vgg19 and vgg19compare elements, as
+ * GTypes so that gst-launch-1.0 and gst-inspect-1.0 know their values by
+ * name. */
 #ifndef GST_VGG19_ENUMS_H
 #define GST_VGG19_ENUMS_H
 
@@ -20,7 +21,7 @@ typedef enum
   GST_VGG19_MODE_LOSS,
 } GstVgg19Mode;
 
-/* The values of the other three are those of the core's Vgg19Resize,
+/* The values of the others are those of the core's Vgg19Resize,
  * Vgg19Loss and Vgg19Precision. */
 #define GST_TYPE_VGG19_MODE (gst_vgg19_mode_get_type ())
 GType gst_vgg19_mode_get_type (void);
@@ -33,6 +34,10 @@ GType gst_vgg19_loss_get_type (void);
 
 #define GST_TYPE_VGG19_PRECISION (gst_vgg19_precision_get_type ())
 GType gst_vgg19_precision_get_type (void);
+
+/* The core's Vgg19LogFormat, for the log-format of vgg19compare. */
+#define GST_TYPE_VGG19_LOG_FORMAT (gst_vgg19_log_format_get_type ())
+GType gst_vgg19_log_format_get_type (void);
 
 G_END_DECLS
 

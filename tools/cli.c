@@ -190,6 +190,36 @@ fail:
   return NULL;
 }
 
+Vgg19Metric *
+cli_parse_metric (const char *option, const char *name, Vgg19MetricKind kind,
+    const char *text, Vgg19Loss criterion, GError ** error)
+{
+  GError *local = NULL;
+  Vgg19Metric *metric;
+  guint i;
+
+  metric = vgg19_metric_new (name, kind, text, criterion, &local);
+  if (metric == NULL) {
+    g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE, "%s: %s", option,
+        local->message);
+    g_error_free (local);
+    return NULL;
+  }
+  for (i = 0; i < vgg19_metric_get_n_layers (metric); i++) {
+    const char *tap = vgg19_metric_get_layer (metric, i, NULL);
+
+    if (!is_known_tap (tap)) {
+      g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+          "%s: unknown layer '%s' (expected conv1_1 ... conv5_4, relu1_1 "
+          "... relu5_4, pool1 ... pool5, each optionally followed by "
+          "':weight')", option, tap);
+      vgg19_metric_free (metric);
+      return NULL;
+    }
+  }
+  return metric;
+}
+
 Vgg19Model *
 cli_load_model (const char *weights_option, GError ** error)
 {

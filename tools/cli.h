@@ -4,6 +4,7 @@
 #define VGG19_TOOLS_CLI_H
 
 #include <vgg19/vgg19.h>
+#include <vgg19/metric.h>
 
 G_BEGIN_DECLS
 
@@ -61,6 +62,14 @@ gboolean cli_check_threads (int threads, GError ** error);
  * by the library). Duplicates are dropped. Returns a NULL-terminated
  * vector, or NULL with a usage error. */
 char **cli_parse_layers (const char *text, GError ** error);
+
+/* A metric named @name from the layer list @text of @option (e.g.
+ * "relu1_2:1,relu2_2:0.5", see vgg19_metric_new()); every layer must be a
+ * tap of VGG-19 or VGG-16. Returns NULL with a usage error naming
+ * @option and the faulty part. */
+Vgg19Metric *cli_parse_metric (const char *option, const char *name,
+    Vgg19MetricKind kind, const char *text, Vgg19Loss criterion,
+    GError ** error);
 
 /* The weights from --weights or the default places, loaded. */
 Vgg19Model *cli_load_model (const char *weights_option, GError ** error);

@@ -10,13 +10,26 @@ cli_input_load (const char *path, Vgg19Resize resize, CliInput * input,
     GError ** error)
 {
   CliRgbImage rgb;
+  gboolean ok;
+
+  memset (input, 0, sizeof (*input));
+  if (!cli_image_load (path, &rgb, error))
+    return FALSE;
+  ok = cli_input_from_image (path, &rgb, resize, input, error);
+  cli_image_clear (&rgb);
+  return ok;
+}
+
+gboolean
+cli_input_from_image (const char *path, const CliRgbImage * image,
+    Vgg19Resize resize, CliInput * input, GError ** error)
+{
+  const CliRgbImage rgb = *image;
   Vgg19PackedImage packed = { 0 };
   GError *local = NULL;
   gsize n;
 
   memset (input, 0, sizeof (*input));
-  if (!cli_image_load (path, &rgb, error))
-    return FALSE;
   input->image_width = rgb.width;
   input->image_height = rgb.height;
 
@@ -60,12 +73,10 @@ cli_input_load (const char *path, Vgg19Resize resize, CliInput * input,
         local->message);
     goto fail;
   }
-  cli_image_clear (&rgb);
   return TRUE;
 
 fail:
   g_clear_error (&local);
-  cli_image_clear (&rgb);
   cli_input_clear (input);
   return FALSE;
 }

@@ -5,6 +5,8 @@
 
 #include <vgg19/vgg19.h>
 
+#include "image_load.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -18,6 +20,10 @@ typedef struct
 
 gboolean cli_input_load (const char *path, Vgg19Resize resize,
     CliInput * input, GError ** error);
+
+/* The same from an image decoded already; @path names it in errors. */
+gboolean cli_input_from_image (const char *path, const CliRgbImage * image,
+    Vgg19Resize resize, CliInput * input, GError ** error);
 
 void cli_input_clear (CliInput * input);
 

@@ -247,8 +247,59 @@ make_element (const char *factory, const char *path, GError ** error)
   return e;
 }
 
+/* Plays the prerolled pipeline on to see whether a second frame follows
+ * the first one. */
+static gboolean
+has_second_frame (GstElement * pipeline, GstElement * sink, const char *path,
+    gboolean * more, GError ** error)
+{
+  gint64 deadline = g_get_monotonic_time () + DECODE_TIMEOUT_US;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  guint n_frames = 0;
+  gboolean ok = TRUE;
+
+  /* in PLAYING the prerolled frame is rendered (and pulled) again */
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (n_frames < 2 && !gst_app_sink_is_eos (GST_APP_SINK (sink))) {
+    GstSample *sample;
+    GstMessage *msg;
+
+    sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        50 * GST_MSECOND);
+    if (sample) {
+      n_frames++;
+      gst_sample_unref (sample);
+      continue;
+    }
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      set_error_from_message (msg, path, error);
+      gst_message_unref (msg);
+      ok = FALSE;
+      break;
+    }
+    if (g_get_monotonic_time () > deadline) {
+      g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED,
+          "cannot decode '%s': no second frame nor end after %d s", path,
+          (int) (DECODE_TIMEOUT_US / G_USEC_PER_SEC));
+      ok = FALSE;
+      break;
+    }
+  }
+  gst_object_unref (bus);
+  *more = n_frames >= 2;
+  return ok;
+}
+
 gboolean
 cli_image_load (const char *path, CliRgbImage * image, GError ** error)
+{
+  return cli_image_load_first (path, image, NULL, error);
+}
+
+gboolean
+cli_image_load_first (const char *path, CliRgbImage * image,
+    gboolean * more_frames, GError ** error)
 {
   GstElement *pipeline, *src, *decode = NULL, *convert = NULL, *sink = NULL;
   DecodeState state = { 0 };
@@ -320,6 +371,11 @@ cli_image_load (const char *path, CliRgbImage * image, GError ** error)
   }
   ok = copy_sample (sample, path, image, error);
   gst_sample_unref (sample);
+  if (ok && more_frames
+      && !has_second_frame (pipeline, sink, path, more_frames, error)) {
+    cli_image_clear (image);
+    ok = FALSE;
+  }
 
 done:
   gst_element_set_state (pipeline, GST_STATE_NULL);

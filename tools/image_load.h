@@ -22,6 +22,11 @@ typedef struct
 gboolean cli_image_load (const char *path, CliRgbImage * image,
     GError ** error);
 
+/* The same, and @more_frames (when not NULL) says whether a second frame
+ * follows the first: a video rather than a picture. */
+gboolean cli_image_load_first (const char *path, CliRgbImage * image,
+    gboolean * more_frames, GError ** error);
+
 /* Frees the pixels and zeroes @image. */
 void cli_image_clear (CliRgbImage * image);
 

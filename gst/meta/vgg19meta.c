@@ -306,6 +306,8 @@ loss_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   lmeta->n_layers = 0;
   lmeta->layers = NULL;
   lmeta->layer_losses = NULL;
+  lmeta->metric = NULL;
+  lmeta->layer_weights = NULL;
   return TRUE;
 }
 
@@ -317,6 +319,8 @@ loss_meta_free (GstMeta * meta, GstBuffer * buffer)
   g_clear_pointer (&lmeta->criterion, g_free);
   g_clear_pointer (&lmeta->layers, g_strfreev);
   g_clear_pointer (&lmeta->layer_losses, g_free);
+  g_clear_pointer (&lmeta->metric, g_free);
+  g_clear_pointer (&lmeta->layer_weights, g_free);
   lmeta->n_layers = 0;
 }
 
@@ -329,8 +333,9 @@ loss_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
   if (!keeps_whole_frame_result (buffer, type, data))
     return FALSE;
 
-  return gst_buffer_add_vgg19_loss_meta (dest, src->criterion, src->n_layers,
-      (const gchar * const *) src->layers, src->layer_losses) != NULL;
+  return gst_buffer_add_vgg19_weighted_loss_meta (dest, src->metric,
+      src->criterion, src->n_layers, (const gchar * const *) src->layers,
+      src->layer_weights, src->layer_losses) != NULL;
 }
 
 const GstMetaInfo *
@@ -348,14 +353,16 @@ gst_vgg19_loss_meta_get_info (void)
 }
 
 GstVgg19LossMeta *
-gst_buffer_add_vgg19_loss_meta (GstBuffer * buffer, const gchar * criterion,
-    guint n_layers, const gchar * const *layers, const gdouble * layer_losses)
+gst_buffer_add_vgg19_weighted_loss_meta (GstBuffer * buffer,
+    const gchar * metric, const gchar * criterion, guint n_layers,
+    const gchar * const *layers, const gdouble * layer_weights,
+    const gdouble * layer_losses)
 {
   GstVgg19LossMeta *lmeta;
   guint i;
 
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
-  g_return_val_if_fail (criterion != NULL, NULL);
+  g_return_val_if_fail (metric != NULL && criterion != NULL, NULL);
   g_return_val_if_fail (n_layers > 0, NULL);
   g_return_val_if_fail (layers != NULL && layer_losses != NULL, NULL);
 
@@ -363,15 +370,46 @@ gst_buffer_add_vgg19_loss_meta (GstBuffer * buffer, const gchar * criterion,
       GST_VGG19_LOSS_META_INFO, NULL);
   if (!lmeta)
     return NULL;
+  lmeta->metric = g_strdup (metric);
   lmeta->criterion = g_strdup (criterion);
   lmeta->n_layers = n_layers;
   lmeta->layers = g_new0 (gchar *, n_layers + 1);
   lmeta->layer_losses = g_new (gdouble, n_layers);
+  lmeta->layer_weights = g_new (gdouble, n_layers);
   lmeta->total = 0.0;
   for (i = 0; i < n_layers; i++) {
     lmeta->layers[i] = g_strdup (layers[i]);
     lmeta->layer_losses[i] = layer_losses[i];
-    lmeta->total += layer_losses[i];
+    lmeta->layer_weights[i] = layer_weights ? layer_weights[i] : 1.0;
+    lmeta->total += lmeta->layer_weights[i] * layer_losses[i];
   }
   return lmeta;
+}
+
+GstVgg19LossMeta *
+gst_buffer_add_vgg19_loss_meta (GstBuffer * buffer, const gchar * criterion,
+    guint n_layers, const gchar * const *layers, const gdouble * layer_losses)
+{
+  return gst_buffer_add_vgg19_weighted_loss_meta (buffer, "perceptual",
+      criterion, n_layers, layers, NULL, layer_losses);
+}
+
+GstVgg19LossMeta *
+gst_buffer_get_vgg19_loss_meta_by_metric (GstBuffer * buffer,
+    const gchar * metric)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (metric != NULL, NULL);
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_VGG19_LOSS_META_API_TYPE))) {
+    GstVgg19LossMeta *lmeta = (GstVgg19LossMeta *) meta;
+
+    if (g_strcmp0 (lmeta->metric, metric) == 0)
+      return lmeta;
+  }
+  return NULL;
 }

@@ -87,6 +87,10 @@ check_all_metas (GstBuffer * buf, GBytes * tensor)
   fail_unless (loss->layers[2] == NULL);
   fail_unless_equals_float (loss->layer_losses[1], 0.25);
   fail_unless_equals_float (loss->total, 1.75);
+  /* the loss of the vgg19 element: a perceptual loss, every layer 1 */
+  fail_unless_equals_string (loss->metric, "perceptual");
+  fail_unless_equals_float (loss->layer_weights[0], 1.0);
+  fail_unless_equals_float (loss->layer_weights[1], 1.0);
 }
 
 static guint
@@ -139,6 +143,50 @@ GST_START_TEST (test_tensor_by_layer)
   gst_buffer_unref (buf);
   g_bytes_unref (a);
   g_bytes_unref (b);
+}
+
+GST_END_TEST;
+
+/* One loss meta per metric, each with its weights; found by name. */
+GST_START_TEST (test_loss_per_metric)
+{
+  GstBuffer *buf = new_frame_buffer (), *copy;
+  const gchar *layers[] = { "relu1_2", "relu2_2" };
+  const gdouble weights[] = { 2.0, 0.5 };
+  const gdouble losses[] = { 1.5, 0.25 };
+  const gchar *style_layers[] = { "relu1_1" };
+  const gdouble style_losses[] = { 0.125 };
+  GstVgg19LossMeta *p, *s;
+  guint i;
+
+  fail_unless (gst_buffer_add_vgg19_weighted_loss_meta (buf, "perceptual",
+          "l1", 2, layers, weights, losses) != NULL);
+  fail_unless (gst_buffer_add_vgg19_weighted_loss_meta (buf, "style", "mse",
+          1, style_layers, NULL, style_losses) != NULL);
+  copy = gst_buffer_copy (buf);
+  gst_buffer_unref (buf);
+
+  for (i = 0; i < 2; i++) {
+    GstBuffer *b = i == 0 ? copy : gst_buffer_copy_deep (copy);
+
+    p = gst_buffer_get_vgg19_loss_meta_by_metric (b, "perceptual");
+    s = gst_buffer_get_vgg19_loss_meta_by_metric (b, "style");
+    fail_unless (p != NULL && s != NULL && p != s);
+    fail_unless_equals_string (p->metric, "perceptual");
+    fail_unless_equals_string (p->criterion, "l1");
+    fail_unless_equals_float (p->layer_weights[0], 2.0);
+    fail_unless_equals_float (p->layer_weights[1], 0.5);
+    fail_unless_equals_float (p->layer_losses[0], 1.5);
+    /* the weighted sum */
+    fail_unless_equals_float (p->total, 2.0 * 1.5 + 0.5 * 0.25);
+    fail_unless_equals_string (s->metric, "style");
+    fail_unless_equals_float (s->layer_weights[0], 1.0);
+    fail_unless_equals_float (s->total, 0.125);
+    fail_unless (gst_buffer_get_vgg19_loss_meta_by_metric (b, "vmaf") == NULL);
+    if (b != copy)
+      gst_buffer_unref (b);
+  }
+  gst_buffer_unref (copy);
 }
 
 GST_END_TEST;
@@ -241,6 +289,7 @@ meta_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_add_and_get);
   tcase_add_test (tc, test_tensor_by_layer);
+  tcase_add_test (tc, test_loss_per_metric);
   tcase_add_test (tc, test_survive_buffer_copy);
   tcase_add_test (tc, test_region_copies);
   tcase_add_test (tc, test_survive_scaling);

@@ -15,8 +15,10 @@ import json
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
+import unittest
 
 import numpy as np
 
@@ -400,6 +402,202 @@ class Compare(OracleTestCase):
                                       "conv1_1,conv4_2,pool5")
                 self.assertEqual(result["loss"], 0.0)
                 self.assertEqual(set(result["layers"].values()), {0.0})
+
+
+def gram_loss(x, y):
+    """Gatys et al.'s normalised squared Gram difference of two (C, H, W)
+    activations, in float64."""
+    c, h, w = x.shape
+    fx = x.astype(np.float64).reshape(c, h * w)
+    fy = y.astype(np.float64).reshape(c, h * w)
+    d = fx @ fx.T - fy @ fy.T
+    return float((d * d).sum() / (4.0 * c * c * (h * w) ** 2))
+
+
+class CompareWeightsAndStyle(OracleTestCase):
+
+    def compare(self, ref, dist, *options):
+        out = self.assert_ok(self.run_tool(
+            "compare", "--weights", weights("legacy_v1"), *options,
+            ref, dist))
+        self.assertEqual(len(out.splitlines()), 1, out)
+        return json.loads(out)
+
+    def test_weighted_layers_and_style_match_numpy(self):
+        a, b = case("img224_stretch"), case("img640x480_stretch")
+        layers = [("conv1_1", 2.0), ("relu1_2", 1.0), ("conv3_4", 0.25),
+                  ("relu5_4", 1.0)]
+        style = [("relu1_2", 1.0), ("conv3_4", 0.5), ("pool3", 3.0)]
+        spec = ",".join("%s:%g" % lw for lw in layers)
+        style_spec = ",".join("%s:%g" % lw for lw in style)
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "scores.json")
+            result = self.compare(oracle_path(b["image"]),
+                                  oracle_path(a["image"]), "--layers", spec,
+                                  "--loss", "l1", "--style-layers",
+                                  style_spec, "--log", log)
+            with open(log) as f:
+                logged = json.load(f)
+        self.assertEqual(list(result["layers"]), [t for t, _ in layers])
+        self.assertEqual(list(result["style_layers"]), [t for t, _ in style])
+        total = 0.0
+        for tap, w in layers:
+            d = tap_of(a, tap) - tap_of(b, tap)
+            expected = float(np.mean(np.abs(d)))
+            self.assert_loss_close(result["layers"][tap], expected,
+                                   "l1 " + tap)
+            total += w * result["layers"][tap]
+        self.assertAlmostEqual(result["loss"], total,
+                               delta=1e-12 * abs(total))
+        total = 0.0
+        for tap, w in style:
+            expected = gram_loss(tap_of(a, tap), tap_of(b, tap))
+            self.assert_loss_close(result["style_layers"][tap], expected,
+                                   "style " + tap)
+            total += w * result["style_layers"][tap]
+        self.assertAlmostEqual(result["style"], total,
+                               delta=1e-12 * abs(total))
+        # the log holds the one pair, with the same names as the element's
+        self.assertEqual(len(logged["frames"]), 1)
+        metrics = logged["frames"][0]["metrics"]
+        self.assertAlmostEqual(metrics["perceptual"], result["loss"],
+                               delta=0.5e-6)
+        self.assertAlmostEqual(metrics["style_pool3"],
+                               result["style_layers"]["pool3"], delta=0.5e-6)
+        self.assertIn("perceptual_relu5_4", logged["pooled_metrics"])
+
+
+def tap_of(c, name):
+    return tap(c, name).astype(np.float64)
+
+
+def gst_launch(*description):
+    """Runs gst-launch-1.0 quietly; fails the test on an error."""
+    proc = subprocess.run(["gst-launch-1.0", "-q"] + list(description),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=300)
+    if proc.returncode != 0:
+        raise AssertionError("gst-launch-1.0 %s: %s"
+                             % (" ".join(description),
+                                proc.stderr.decode("utf-8", "replace")))
+
+
+def write_clip(path, frames, quality, pattern="zone-plate"):
+    """@frames frames of a textured test card as Motion JPEG in AVI."""
+    gst_launch("videotestsrc", "num-buffers=%d" % frames,
+               "pattern=%s" % pattern, "kx2=20", "ky2=20", "kt=1", "!",
+               "video/x-raw,format=I420,width=96,height=72,framerate=25/1",
+               "!", "jpegenc", "quality=%d" % quality, "!", "avimux", "!",
+               "filesink", "location=%s" % path)
+
+
+@unittest.skipUnless(os.environ.get("VGG19_TEST_VIDEOS") == "1",
+                     "the GStreamer plugin (vgg19compare) is not built")
+class CompareVideos(OracleTestCase):
+    """Videos go through the vgg19compare element: frames paired by time,
+    pooled scores printed, every frame in the log."""
+
+    STATS = ["min", "max", "mean", "harmonic_mean", "p5", "p95", "count"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dir = tempfile.mkdtemp(prefix="vgg19-cli-videos-")
+        cls.ref = os.path.join(cls.dir, "ref.avi")
+        cls.dist = os.path.join(cls.dir, "dist.avi")
+        cls.short = os.path.join(cls.dir, "short.avi")
+        write_clip(cls.ref, 4, 95)
+        write_clip(cls.dist, 4, 20)
+        write_clip(cls.short, 2, 20)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        super().tearDownClass()
+
+    def compare(self, ref, dist, *options):
+        proc = self.run_tool("compare", "--weights", weights("features_only"),
+                             "--threads", "2", *options, ref, dist)
+        out = self.assert_ok(proc)
+        self.assertEqual(len(out.splitlines()), 1, out)
+        return json.loads(out), proc.stderr.decode("utf-8", "replace")
+
+    def test_pooled_scores_and_json_log(self):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "out.json")
+            result, stderr = self.compare(self.ref, self.dist, "--log", log,
+                                          "--style-layers", "relu1_1")
+            with open(log) as f:
+                logged = json.load(f)
+        self.assertEqual(stderr, "")
+        self.assertEqual(result["reference"], self.ref)
+        self.assertEqual(result["distorted"], self.dist)
+        self.assertEqual(result["frames_compared"], 4)
+        self.assertEqual(result["distorted_unpaired"], 0)
+        self.assertEqual(result["reference_dropped"], 0)
+        names = ["perceptual", "perceptual_conv4_2", "style", "style_relu1_1"]
+        self.assertEqual(list(result["pooled_metrics"]), names)
+        for name in names:
+            pooled = result["pooled_metrics"][name]
+            self.assertEqual(list(pooled), self.STATS)
+            self.assertEqual(pooled["count"], 4)
+            self.assertGreater(pooled["min"], 0.0)
+            self.assertLessEqual(pooled["min"], pooled["p5"])
+            self.assertLessEqual(pooled["p5"], pooled["mean"])
+            self.assertLessEqual(pooled["mean"], pooled["p95"])
+            self.assertLessEqual(pooled["p95"], pooled["max"])
+        # the log: one record per frame, and the same pooled block
+        self.assertEqual([f["frameNum"] for f in logged["frames"]],
+                         [0, 1, 2, 3])
+        for i, frame in enumerate(logged["frames"]):
+            self.assertAlmostEqual(frame["pts"], i / 25.0, delta=1e-6)
+            self.assertEqual(list(frame["metrics"]), names)
+        values = [f["metrics"]["perceptual"] for f in logged["frames"]]
+        self.assertAlmostEqual(
+            result["pooled_metrics"]["perceptual"]["mean"],
+            sum(values) / len(values), delta=1e-6)
+        for name in names:
+            self.assertAlmostEqual(
+                logged["pooled_metrics"][name]["mean"],
+                result["pooled_metrics"][name]["mean"], delta=0.5e-6)
+
+    def test_identical_videos_are_zero(self):
+        result, _ = self.compare(self.dist, self.dist, "--layers",
+                                 "conv1_2,relu3_4:0.5", "--loss", "l1")
+        self.assertEqual(result["frames_compared"], 4)
+        for pooled in result["pooled_metrics"].values():
+            self.assertEqual(pooled["max"], 0.0)
+
+    def test_csv_log(self):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "out.csv")
+            self.compare(self.ref, self.dist, "--log", log, "--log-format",
+                         "csv")
+            with open(log) as f:
+                lines = [line for line in f.read().splitlines()
+                         if not line.startswith("#")]
+        self.assertEqual(lines[0], "Frame,pts,perceptual,perceptual_conv4_2")
+        self.assertEqual([line.split(",")[0] for line in lines[1:]],
+                         ["0", "1", "2", "3"] + self.STATS)
+
+    def test_shorter_distorted_video(self):
+        result, stderr = self.compare(self.ref, self.short)
+        self.assertEqual(result["frames_compared"], 2)
+        self.assertIn("warning", stderr)
+        self.assertIn("sink_1", stderr)
+
+    def test_still_reference_against_a_video(self):
+        """A picture lasts for the whole clip: every frame is compared with
+        it."""
+        with tempfile.TemporaryDirectory() as d:
+            still = os.path.join(d, "still.png")
+            gst_launch("videotestsrc", "num-buffers=1", "pattern=zone-plate",
+                       "kx2=20", "ky2=20", "!",
+                       "video/x-raw,width=96,height=72", "!", "pngenc", "!",
+                       "filesink", "location=%s" % still)
+            result, stderr = self.compare(still, self.dist)
+        self.assertEqual(result["frames_compared"], 4)
+        self.assertEqual(stderr, "")
 
 
 def write_png(path, rgb):

@@ -38,7 +38,8 @@ class HelpAndVersion(CliTestCase):
         for option in ("--layers", "--out", "--resize"):
             self.assertIn(option, out)
         out = self.assert_ok(self.run_tool("compare", "--help"))
-        for option in ("--layers", "--loss", "--resize"):
+        for option in ("--layers", "--loss", "--resize", "--style-layers",
+                       "--log", "--log-format"):
             self.assertIn(option, out)
         out = self.assert_ok(self.run_tool("bench", "--help"))
         for option in ("--size", "--runs", "--layers", "--precision"):
@@ -98,6 +99,16 @@ class UsageErrors(CliTestCase):
     def test_bad_loss(self):
         self.assert_fails(self.run_tool("compare", "--loss", "l3", "a.png",
                                         "b.png"), 2, ["l3"])
+
+    def test_bad_compare_metrics_and_logs(self):
+        for options, culprit in (
+                (["--layers", "conv4_2:abc"], "abc"),
+                (["--layers", "conv4_2,conv4_2"], "conv4_2"),
+                (["--style-layers", "relu9_1"], "relu9_1"),
+                (["--log-format", "csv"], "--log"),
+                (["--log", "x.json", "--log-format", "xml"], "xml")):
+            self.assert_fails(self.run_tool("compare", *options, "a.png",
+                                            "b.png"), 2, [culprit])
 
     def test_bad_threads(self):
         self.assert_fails(self.run_tool("classify", "--threads", "-2",

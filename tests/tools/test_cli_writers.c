@@ -299,6 +299,45 @@ START_TEST (test_parse_layers)
 }
 END_TEST
 
+START_TEST (test_parse_metric)
+{
+  GError *error = NULL;
+  Vgg19Metric *m;
+  double w;
+
+  m = cli_parse_metric ("--layers", "perceptual", VGG19_METRIC_FEATURE,
+      " relu1_2:1, relu2_2:0.5,conv4_2", VGG19_LOSS_L1, &error);
+  ck_assert_ptr_nonnull (m);
+  ck_assert_uint_eq (vgg19_metric_get_n_layers (m), 3);
+  ck_assert_str_eq (vgg19_metric_get_layer (m, 1, &w), "relu2_2");
+  ck_assert (w == 0.5);
+  ck_assert_str_eq (vgg19_metric_get_layer (m, 2, &w), "conv4_2");
+  ck_assert (w == 1.0);
+  vgg19_metric_free (m);
+
+  /* each mistake is a usage error naming the option and the culprit */
+  m = cli_parse_metric ("--layers", "perceptual", VGG19_METRIC_FEATURE,
+      "conv4_2,conv6_1", VGG19_LOSS_MSE, &error);
+  ck_assert_ptr_null (m);
+  ck_assert (g_error_matches (error, CLI_ERROR, CLI_ERROR_USAGE));
+  ck_assert_ptr_nonnull (strstr (error->message, "--layers"));
+  ck_assert_ptr_nonnull (strstr (error->message, "conv6_1"));
+  g_clear_error (&error);
+  m = cli_parse_metric ("--style-layers", "style", VGG19_METRIC_GRAM,
+      "relu1_1:x", VGG19_LOSS_MSE, &error);
+  ck_assert_ptr_null (m);
+  ck_assert (g_error_matches (error, CLI_ERROR, CLI_ERROR_USAGE));
+  ck_assert_ptr_nonnull (strstr (error->message, "--style-layers"));
+  ck_assert_ptr_nonnull (strstr (error->message, "relu1_1"));
+  g_clear_error (&error);
+  m = cli_parse_metric ("--layers", "perceptual", VGG19_METRIC_FEATURE,
+      "pool1,pool1", VGG19_LOSS_MSE, &error);
+  ck_assert_ptr_null (m);
+  ck_assert_ptr_nonnull (strstr (error->message, "pool1"));
+  g_clear_error (&error);
+}
+END_TEST
+
 START_TEST (test_option_values)
 {
   GError *error = NULL;
@@ -358,6 +397,7 @@ writers_suite (void)
   tcase_add_test (tc, test_npy_write);
   tcase_add_test (tc, test_npy_write_error_names_the_file);
   tcase_add_test (tc, test_parse_layers);
+  tcase_add_test (tc, test_parse_metric);
   tcase_add_test (tc, test_option_values);
   suite_add_tcase (s, tc);
   return s;

@@ -10,7 +10,9 @@
  *
  *   - GstVgg19ClassificationMeta: the top-k ImageNet classes of the frame,
  *   - GstVgg19TensorMeta: one layer's activations (one meta per layer),
- *   - GstVgg19LossMeta: the perceptual loss against a reference image.
+ *   - GstVgg19LossMeta: a perceptual loss against a reference picture (one
+ *     meta per metric: the vgg19 element's loss, or the "perceptual" and
+ *     "style" metrics of the vgg19compare element).
  */
 #ifndef GST_VGG19_META_H
 #define GST_VGG19_META_H
@@ -175,12 +177,18 @@ gst_vgg19_tensor_meta_get_data (const GstVgg19TensorMeta * meta,
  * GstVgg19LossMeta:
  * @meta: the parent.
  * @criterion: "mse" or "l1".
- * @total: the loss: the sum of @layer_losses.
+ * @total: the loss: the sum over the layers of @layer_weights times
+ *   @layer_losses.
  * @n_layers: number of layers.
  * @layers: (array length=n_layers): their names.
- * @layer_losses: (array length=n_layers): the mean squared (or absolute)
- *   difference between the frame's and the reference's activations at each
- *   layer.
+ * @layer_losses: (array length=n_layers): each layer's value before its
+ *   weight: the mean squared (or absolute) difference between the frame's
+ *   and the reference's activations at that layer, or for the "style"
+ *   metric the Gram-matrix loss (see the vgg19compare element).
+ * @metric: the metric's name: "perceptual" (feature reconstruction) or
+ *   "style" (Gram matrices). A buffer carries one loss meta per metric.
+ * @layer_weights: (array length=n_layers): the weight of each layer (1
+ *   unless the metric set others).
  */
 typedef struct
 {
@@ -191,6 +199,8 @@ typedef struct
   guint n_layers;
   gchar **layers;
   gdouble *layer_losses;
+  gchar *metric;
+  gdouble *layer_weights;
 } GstVgg19LossMeta;
 
 GST_VGG19_META_API GType gst_vgg19_loss_meta_api_get_type (void);
@@ -207,6 +217,8 @@ GST_VGG19_META_API const GstMetaInfo *gst_vgg19_loss_meta_get_info (void);
  * @layers: (array length=n_layers): layer names.
  * @layer_losses: (array length=n_layers): loss at each layer.
  *
+ * A "perceptual" loss with every layer weighing 1.
+ *
  * Returns: (transfer none): the new meta; @total is the sum of
  * @layer_losses. The arrays are copied.
  */
@@ -216,12 +228,43 @@ gst_buffer_add_vgg19_loss_meta (GstBuffer * buffer, const gchar * criterion,
     const gdouble * layer_losses);
 
 /**
+ * gst_buffer_add_vgg19_weighted_loss_meta:
+ * @buffer: a writable buffer.
+ * @metric: the metric's name, e.g. "perceptual" or "style".
+ * @criterion: "mse" or "l1".
+ * @n_layers: number of layers, > 0.
+ * @layers: (array length=n_layers): layer names.
+ * @layer_weights: (array length=n_layers) (nullable): weight of each layer;
+ *   NULL for all 1.
+ * @layer_losses: (array length=n_layers): loss at each layer, unweighted.
+ *
+ * Returns: (transfer none): the new meta; @total is the sum of
+ * weight * loss. The arrays are copied.
+ */
+GST_VGG19_META_API GstVgg19LossMeta *
+gst_buffer_add_vgg19_weighted_loss_meta (GstBuffer * buffer,
+    const gchar * metric, const gchar * criterion, guint n_layers,
+    const gchar * const *layers, const gdouble * layer_weights,
+    const gdouble * layer_losses);
+
+/**
  * gst_buffer_get_vgg19_loss_meta:
  * Returns: (transfer none) (nullable): the loss meta of @buffer.
  */
 #define gst_buffer_get_vgg19_loss_meta(buffer) \
   ((GstVgg19LossMeta *) gst_buffer_get_meta ((buffer), \
       GST_VGG19_LOSS_META_API_TYPE))
+
+/**
+ * gst_buffer_get_vgg19_loss_meta_by_metric:
+ * @buffer: a buffer.
+ * @metric: a metric's name ("perceptual", "style").
+ *
+ * Returns: (transfer none) (nullable): the loss meta of @metric.
+ */
+GST_VGG19_META_API GstVgg19LossMeta *
+gst_buffer_get_vgg19_loss_meta_by_metric (GstBuffer * buffer,
+    const gchar * metric);
 
 G_END_DECLS
 

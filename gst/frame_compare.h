@@ -1,0 +1,88 @@
+/* The computing side of the vgg19compare element: a model and a session,
+ * the converters of its two inputs, the metrics, and the reference
+ * frame's activations, kept while distorted frames are compared with it.
+ *
+ * Not thread-safe: one thread at a time (the element's aggregation
+ * thread). Errors are GErrors in GStreamer's error domains with a message
+ * meant for the user, ready for an element error. */
+#ifndef GST_VGG19_FRAME_COMPARE_H
+#define GST_VGG19_FRAME_COMPARE_H
+
+#include <gst/video/video.h>
+#include <vgg19/metric.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  GST_VGG19_INPUT_REFERENCE = 0,
+  GST_VGG19_INPUT_DISTORTED = 1,
+} GstVgg19Input;
+
+typedef struct _GstVgg19FrameComparer GstVgg19FrameComparer;
+
+/* Finds and loads the weights (shared through the model cache) and makes
+ * a session that computes up to the deepest tap of @metrics. Takes
+ * @metrics (and the array) whether it succeeds or not. The error for
+ * weights that cannot be found or read says how to get them; a metric
+ * whose layer the network lacks is a GST_RESOURCE_ERROR_SETTINGS. */
+GstVgg19FrameComparer *gst_vgg19_frame_comparer_new (const gchar * weights,
+    guint threads, Vgg19Precision precision, Vgg19Resize resize,
+    Vgg19Metric ** metrics, guint n_metrics, GError ** error);
+
+void gst_vgg19_frame_comparer_free (GstVgg19FrameComparer * comparer);
+
+/* For the log: "vgg19 model (torch-legacy, F32) from PATH, 2 threads,
+ * avx512 kernels". */
+gchar *gst_vgg19_frame_comparer_describe (const GstVgg19FrameComparer *
+    comparer);
+
+/* The weight file in use. */
+const gchar *gst_vgg19_frame_comparer_get_weights (const GstVgg19FrameComparer
+    * comparer);
+
+guint gst_vgg19_frame_comparer_get_n_metrics (const GstVgg19FrameComparer *
+    comparer);
+
+const Vgg19Metric *gst_vgg19_frame_comparer_get_metric (const
+    GstVgg19FrameComparer * comparer, guint index);
+
+/* The values compare() writes, metric after metric: the metric's total,
+ * then its value at each of its layers. Their names, in the same order,
+ * are "<metric>" and "<metric>_<layer>" (NULL-terminated; free with
+ * g_strfreev()). */
+guint gst_vgg19_frame_comparer_get_n_values (const GstVgg19FrameComparer *
+    comparer);
+gchar **gst_vgg19_frame_comparer_get_value_names (const GstVgg19FrameComparer
+    * comparer);
+
+/* Frames of @input are described by @info from now on. A size the resize
+ * mode refuses (smaller than 32x32 at native size) is an error. */
+gboolean gst_vgg19_frame_comparer_set_format (GstVgg19FrameComparer *
+    comparer, GstVgg19Input input, const GstVideoInfo * info,
+    GError ** error);
+
+/* Runs the network on the reference frame @frame (mapped for reading, of
+ * the reference's format) and keeps its activations at every tap of the
+ * metrics. */
+gboolean gst_vgg19_frame_comparer_set_reference (GstVgg19FrameComparer *
+    comparer, const GstVideoFrame * frame, GError ** error);
+
+/* Whether set_reference() succeeded and nothing has undone it since. */
+gboolean gst_vgg19_frame_comparer_has_reference (const GstVgg19FrameComparer
+    * comparer);
+
+/* Forgets the reference activations. */
+void gst_vgg19_frame_comparer_clear_reference (GstVgg19FrameComparer *
+    comparer);
+
+/* Runs the network on the distorted frame @frame and writes the metrics'
+ * values (get_n_values() of them) to @values. At native size
+ * (resize=none) both frames must have the same size: a different one is a
+ * GST_CORE_ERROR_NEGOTIATION that says so. */
+gboolean gst_vgg19_frame_comparer_compare (GstVgg19FrameComparer * comparer,
+    const GstVideoFrame * frame, gdouble * values, GError ** error);
+
+G_END_DECLS
+
+#endif /* GST_VGG19_FRAME_COMPARE_H */

@@ -1,0 +1,1407 @@
+/**
+ * SECTION:element-vgg19compare
+ * @title: vgg19compare
+ *
+ * Measures the perceptual quality of a distorted video (an encode, a
+ * rescale, a filter's output) against its reference, frame by frame, with
+ * VGG-19 (torchvision's layout and weights), like GStreamer's iqa element
+ * or ffmpeg's libvmaf filter:
+ *
+ *  - sink_0 takes the reference, sink_1 the distorted stream; they may
+ *    differ in size and format (any of the vgg19 element's 21 raw formats):
+ *    both go through the same resize before the network;
+ *  - the distorted frames go out on src unchanged (same buffers, caps and
+ *    timestamps), each compared one carrying one GstVgg19LossMeta per
+ *    metric, and each comparison is posted as a "vgg19" element message;
+ *  - when the comparison ends, a "vgg19" message of type "pooled" gives the
+ *    pooled scores, and the per-frame log (log-file) gets its pooled block.
+ *
+ * ## Metrics
+ *
+ * For a layer (tap) l with C channels over H x W positions, let x be the
+ * distorted frame's activations and y the reference's (C x HW matrices):
+ *
+ *  - "perceptual" (feature-reconstruction loss, Johnson et al. 2016):
+ *    sum over the layers of w_l * mean((x - y)^2) with loss=mse, or
+ *    w_l * mean(|x - y|) with loss=l1, the mean being over the C H W
+ *    values: torch's sum of w_l * F.mse_loss(x, y) (or F.l1_loss). The
+ *    default, layers=conv4_2 and loss=mse, is what `vgg19 compare` and the
+ *    vgg19 element's mode=loss compute.
+ *  - "style" (Gram-matrix loss, Gatys, Ecker and Bethge 2016, eq. 4), when
+ *    style-layers is set: sum over its layers of
+ *    w_l / (4 C^2 (H W)^2) * sum((G - A)^2), with G = x x^T and
+ *    A = y y^T the unnormalised C x C Gram matrices.
+ *
+ * Layers are named as everywhere else (conv1_1 ... conv5_4 before their
+ * ReLU, relu1_1 ... relu5_4, pool1 ... pool5), each optionally followed by
+ * ":weight" (default 1), e.g. layers="relu1_2:1,relu2_2:1,relu3_4:1,
+ * relu4_4:1,relu5_4:1". With resize=none the frames are compared at their
+ * own size (full-frame quality; both inputs must then have the same size);
+ * either way the network runs only up to the deepest layer used.
+ *
+ * Every value is 0 exactly for identical frames and grows with the
+ * difference. Per-layer values are named "<metric>_<layer>" (e.g.
+ * "perceptual_conv4_2") in messages and logs.
+ *
+ * ## Pairing
+ *
+ * Frames are paired by running time, each input's from its own segment. A
+ * frame lasts its duration, or else one frame at its caps' frame rate, or
+ * else until the next frame of its input (the last one of a stream: until
+ * the end, so that a still picture as reference serves a whole clip). A
+ * reference frame that ends before the distorted frame starts is dropped
+ * (counted in reference-dropped, unless it was compared before); a
+ * distorted frame that ends before the reference frame starts goes out
+ * without scores (counted in distorted-unpaired); overlapping frames are
+ * compared. A reference frame stays while it overlaps later distorted
+ * frames (a reference at a lower frame rate), and runs through the network
+ * once. Frames without timestamps pair in arrival order, one reference
+ * frame for each distorted frame. Gap buffers are not compared, and
+ * distorted ones are not passed on.
+ *
+ * ## End
+ *
+ * The comparison ends when either input runs out (like ffmpeg's
+ * shortest=1): when the other input still has frames past that point, an
+ * element warning names the input that ended early (reference frames that
+ * fall within the last distorted frame are merely dropped). The "pooled"
+ * message is posted and the log finished, then EOS goes downstream, and
+ * upstream of the input still running gets GST_FLOW_EOS. A pipeline
+ * stopped before EOS gets neither message nor pooled block (the log then
+ * holds every frame so far and still parses). An input left unlinked while
+ * the other streams is an element error after a few seconds, rather than a
+ * pipeline waiting for ever.
+ *
+ * ## Messages
+ *
+ * With post-messages (the default), a message per compared pair:
+ * type="frame", timestamp, stream-time, running-time and duration of the
+ * distorted frame, frame (index of the distorted frame, from 0),
+ * reference-frame (index of the reference frame, from 0),
+ * reference-timestamp, then perceptual (double) and perceptual-layers
+ * (doubles in the order of layers), and style and style-layers when
+ * enabled. When the comparison ends: type="pooled", frames-compared,
+ * distorted-unpaired, reference-dropped, ended-by (the pad of the input
+ * that ran out first), and per metric and per layer
+ * (fields "perceptual", "perceptual_conv4_2", ...) a structure with count,
+ * mean, min, max, harmonic-mean (libvmaf's n / sum(1 / (v + 1)) - 1), p5
+ * and p95 (percentiles interpolated linearly, as numpy's default).
+ *
+ * ## Log
+ *
+ * log-file names a file written as the frames are compared, so that a
+ * crash loses at most the frame being written: log-format=json follows
+ * libvmaf's JSON log ("frames": [{"frameNum", "pts", "metrics": {...}}],
+ * then "pooled_metrics"), log-format=csv has a line per frame and a line
+ * per pooled statistic.
+ *
+ * ## Timing
+ *
+ * The network runs in the element's aggregation thread, on every pair:
+ * nothing is skipped, and upstream waits for it. This suits files; a live
+ * source is not throttled and falls behind, and the processing time is
+ * not reported as latency (use sync=false on the sink).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -m vgg19compare name=c log-file=scores.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
+ *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
+ * gst-launch-1.0 vgg19compare name=c layers="relu1_2,relu2_2,relu3_4,relu4_4,relu5_4" \
+ *     loss=l1 style-layers="relu1_1,relu2_1,relu3_1,relu4_1,relu5_1" resize=none \
+ *     log-file=scores.csv log-format=csv ! fakesink \
+ *     uridecodebin uri=file:///path/ref.mp4 ! videoconvert ! c.sink_0 \
+ *     uridecodebin uri=file:///path/dist.mp4 ! videoconvert ! c.sink_1
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include <gst/video/video.h>
+#include <gst/vgg19/vgg19meta.h>
+
+#include "frame_compare.h"
+#include "frame_convert.h"
+#include "gstvgg19compare.h"
+#include "gstvgg19enums.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
+#define GST_CAT_DEFAULT gst_vgg19_compare_debug
+
+#define DEFAULT_WEIGHTS NULL
+#define DEFAULT_RESIZE VGG19_RESIZE_STRETCH
+#define DEFAULT_LAYERS "conv4_2"
+#define DEFAULT_LOSS VGG19_LOSS_MSE
+#define DEFAULT_STYLE_LAYERS ""
+#define DEFAULT_LOG_FILE NULL
+#define DEFAULT_LOG_FORMAT VGG19_LOG_JSON
+#define DEFAULT_THREADS 0
+#define DEFAULT_PRECISION VGG19_PRECISION_FP32
+#define DEFAULT_POST_MESSAGES TRUE
+
+#define PERCEPTUAL_METRIC "perceptual"
+#define STYLE_METRIC "style"
+
+/* How long one input may stay unlinked while the other streams. Long
+ * enough for a decodebin on the other branch to find its stream (it links
+ * when it has), short enough not to look like a hang. */
+#define UNLINKED_INPUT_TIMEOUT (5 * GST_SECOND)
+
+enum
+{
+  PROP_0,
+  PROP_WEIGHTS,
+  PROP_RESIZE,
+  PROP_LAYERS,
+  PROP_LOSS,
+  PROP_STYLE_LAYERS,
+  PROP_LOG_FILE,
+  PROP_LOG_FORMAT,
+  PROP_THREADS,
+  PROP_PRECISION,
+  PROP_POST_MESSAGES,
+  PROP_FRAMES_COMPARED,
+};
+
+/* When a frame is shown, in running time. */
+typedef struct
+{
+  gboolean timed;               /* FALSE: no timestamp, pair by order */
+  GstClockTime start;
+  GstClockTime end;             /* NONE: until the next frame */
+} FrameSpan;
+
+/* What the aggregation thread knows of one input. */
+typedef struct
+{
+  GstAggregatorPad *pad;
+  GstVideoInfo info;
+  gboolean have_info;
+  GstCaps *caps;
+  guint64 n_frames;             /* frames taken so far */
+} Input;
+
+struct _GstVgg19Compare
+{
+  GstAggregator parent;
+
+  /* properties, under the object lock */
+  gchar *weights;
+  Vgg19Resize resize;
+  gchar *layers;
+  Vgg19Loss loss;
+  gchar *style_layers;
+  gchar *log_file;
+  Vgg19LogFormat log_format;
+  guint threads;
+  Vgg19Precision precision;
+  gboolean post_messages;
+  guint64 frames_compared;
+
+  /* from start() to stop(), in the aggregation thread */
+  Input inputs[2];
+  GstVgg19FrameComparer *comparer;
+  gchar **value_names;
+  guint n_values;
+  gdouble *values;
+  Vgg19ScorePool **pools;
+  Vgg19ScoreLog *log;
+  gboolean finished;            /* the comparison is over */
+  guint64 distorted_unpaired;
+  guint64 reference_dropped;
+  GstClockTime distorted_end;   /* of the last distorted frame */
+
+  /* the reference frame being compared with; it stays at the head of its
+   * pad's queue (reference_in_pad) until it is over, so that the
+   * distorted frames it overlaps do not wait for the next one */
+  GstBuffer *reference;
+  gboolean reference_in_pad;
+  FrameSpan reference_span;
+  guint64 reference_index;
+  gboolean reference_compared;
+
+  /* the check for an unlinked input, under watch_lock */
+  GMutex watch_lock;
+  GstClockID watch_id;
+};
+
+#define gst_vgg19_compare_parent_class parent_class
+G_DEFINE_TYPE (GstVgg19Compare, gst_vgg19_compare, GST_TYPE_AGGREGATOR);
+
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (vgg19compare, "vgg19compare",
+    GST_RANK_NONE, GST_TYPE_VGG19_COMPARE,
+    GST_DEBUG_CATEGORY_INIT (gst_vgg19_compare_debug, "vgg19compare", 0,
+        "VGG-19 perceptual comparison"));
+
+#define COMPARE_CAPS GST_VIDEO_CAPS_MAKE (GST_VGG19_VIDEO_FORMATS)
+
+static GstStaticPadTemplate reference_template =
+GST_STATIC_PAD_TEMPLATE ("sink_0", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (COMPARE_CAPS));
+
+static GstStaticPadTemplate distorted_template =
+GST_STATIC_PAD_TEMPLATE ("sink_1", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (COMPARE_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (COMPARE_CAPS));
+
+static const gchar *const input_roles[] = { "reference", "distorted" };
+
+static gboolean gst_vgg19_compare_stop (GstAggregator * agg);
+
+static void
+post_error (GstVgg19Compare * self, const GError * error, const gchar * file,
+    const gchar * function, gint line)
+{
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+      error->domain, error->code, g_strdup (error->message), NULL, file,
+      function, line);
+}
+
+#define POST_ERROR(self, error) \
+  post_error ((self), (error), __FILE__, GST_FUNCTION, __LINE__)
+
+static GstVgg19Input
+input_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad)
+{
+  return pad == self->inputs[GST_VGG19_INPUT_REFERENCE].pad ?
+      GST_VGG19_INPUT_REFERENCE : GST_VGG19_INPUT_DISTORTED;
+}
+
+/* ------------------------------------------------------------------ */
+/* An input left unlinked                                               */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+unlinked_input_timeout (GstClock * clock, GstClockTime time, GstClockID id,
+    gpointer user_data)
+{
+  GstVgg19Compare *self = user_data;
+  gint i;
+
+  g_mutex_lock (&self->watch_lock);
+  if (self->watch_id != id) {
+    /* disarmed meanwhile */
+    g_mutex_unlock (&self->watch_lock);
+    return TRUE;
+  }
+  gst_clock_id_unref (self->watch_id);
+  self->watch_id = NULL;
+  g_mutex_unlock (&self->watch_lock);
+
+  for (i = 0; i < 2; i++) {
+    GstPad *pad = GST_PAD (self->inputs[i].pad);
+
+    if (!gst_pad_is_linked (pad)) {
+      GST_ELEMENT_ERROR (self, CORE, PAD,
+          ("The %s input (%s) of vgg19compare is not linked: it compares "
+              "the reference on sink_0 with the distorted stream on sink_1, "
+              "and needs both", input_roles[i], GST_PAD_NAME (pad)),
+          ("%s still unlinked %" GST_TIME_FORMAT " after the other input "
+              "started", GST_PAD_NAME (pad),
+              GST_TIME_ARGS (UNLINKED_INPUT_TIMEOUT)));
+      break;
+    }
+  }
+  return TRUE;
+}
+
+/* Called when @input starts streaming: if the other input has no peer,
+ * checks again a little later. */
+static void
+watch_other_input (GstVgg19Compare * self, GstVgg19Input input)
+{
+  GstPad *other = GST_PAD (self->inputs[1 - input].pad);
+  GstClock *clock;
+
+  if (gst_pad_is_linked (other))
+    return;
+  g_mutex_lock (&self->watch_lock);
+  if (!self->watch_id) {
+    clock = gst_system_clock_obtain ();
+    self->watch_id = gst_clock_new_single_shot_id (clock,
+        gst_clock_get_time (clock) + UNLINKED_INPUT_TIMEOUT);
+    gst_object_unref (clock);
+    if (gst_clock_id_wait_async (self->watch_id, unlinked_input_timeout,
+            gst_object_ref (self), gst_object_unref) != GST_CLOCK_OK) {
+      gst_clock_id_unref (self->watch_id);
+      self->watch_id = NULL;
+    }
+  }
+  g_mutex_unlock (&self->watch_lock);
+}
+
+static void
+unwatch_inputs (GstVgg19Compare * self)
+{
+  g_mutex_lock (&self->watch_lock);
+  if (self->watch_id) {
+    gst_clock_id_unschedule (self->watch_id);
+    gst_clock_id_unref (self->watch_id);
+    self->watch_id = NULL;
+  }
+  g_mutex_unlock (&self->watch_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames in time                                                       */
+/* ------------------------------------------------------------------ */
+
+static FrameSpan
+frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
+{
+  Input *in = &self->inputs[input];
+  FrameSpan span = { FALSE, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE };
+  GstClockTime pts = GST_BUFFER_PTS (buf), duration = GST_BUFFER_DURATION (buf);
+  GstClockTime stop = GST_CLOCK_TIME_NONE, cstart, cstop;
+  GstSegment segment;
+
+  GST_OBJECT_LOCK (in->pad);
+  segment = in->pad->segment;
+  GST_OBJECT_UNLOCK (in->pad);
+
+  if (segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (pts))
+    return span;
+  if ((!GST_CLOCK_TIME_IS_VALID (duration) || duration == 0)
+      && in->have_info && GST_VIDEO_INFO_FPS_N (&in->info) > 0)
+    duration = gst_util_uint64_scale_int (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&in->info), GST_VIDEO_INFO_FPS_N (&in->info));
+  if (GST_CLOCK_TIME_IS_VALID (duration) && duration > 0)
+    stop = pts + duration;
+  if (!gst_segment_clip (&segment, GST_FORMAT_TIME, pts, stop, &cstart, &cstop))
+    return span;
+
+  span.timed = TRUE;
+  span.start = gst_segment_to_running_time (&segment, GST_FORMAT_TIME, cstart);
+  if (GST_CLOCK_TIME_IS_VALID (stop))
+    span.end = gst_segment_to_running_time (&segment, GST_FORMAT_TIME, cstop);
+  if (!GST_CLOCK_TIME_IS_VALID (span.start))
+    span.timed = FALSE;
+  else if (GST_CLOCK_TIME_IS_VALID (span.end) && span.end < span.start) {
+    /* reverse playback */
+    GstClockTime t = span.start;
+
+    span.start = span.end;
+    span.end = t;
+  }
+  return span;
+}
+
+/* Drops buffers entirely outside their segment. */
+static GstBuffer *
+gst_vgg19_compare_clip (GstAggregator * agg, GstAggregatorPad * pad,
+    GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), stop = GST_CLOCK_TIME_NONE;
+
+  if (pad->segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (pts))
+    return buf;
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    stop = pts + GST_BUFFER_DURATION (buf);
+  if (gst_segment_clip (&pad->segment, GST_FORMAT_TIME, pts, stop, NULL, NULL))
+    return buf;
+  GST_LOG_OBJECT (pad, "dropping %" GST_PTR_FORMAT " outside the segment", buf);
+  gst_buffer_unref (buf);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+take_array_of_doubles (GstStructure * s, const gchar * field,
+    const gdouble * v, guint n)
+{
+  GValue array = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+  for (i = 0; i < n; i++) {
+    GValue item = G_VALUE_INIT;
+
+    g_value_init (&item, G_TYPE_DOUBLE);
+    g_value_set_double (&item, v[i]);
+    gst_value_array_append_and_take_value (&array, &item);
+  }
+  gst_structure_take_value (s, field, &array);
+}
+
+/* One loss meta per metric on @buf, and the message fields of each. */
+static void
+attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
+{
+  guint n_metrics = gst_vgg19_frame_comparer_get_n_metrics (self->comparer);
+  guint m, l, k = 0;
+
+  for (m = 0; m < n_metrics; m++) {
+    const Vgg19Metric *metric =
+        gst_vgg19_frame_comparer_get_metric (self->comparer, m);
+    const gchar *name = vgg19_metric_get_name (metric);
+    guint n_layers = vgg19_metric_get_n_layers (metric);
+    const gchar **layers = g_new0 (const gchar *, n_layers + 1);
+    gdouble *weights = g_new (gdouble, n_layers);
+
+    for (l = 0; l < n_layers; l++)
+      layers[l] = vgg19_metric_get_layer (metric, l, &weights[l]);
+    gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
+        vgg19_loss_to_string (vgg19_metric_get_criterion (metric)), n_layers,
+        layers, weights, self->values + k + 1);
+    if (s) {
+      gchar *field = g_strdup_printf ("%s-layers", name);
+
+      gst_structure_set (s, name, G_TYPE_DOUBLE, self->values[k], NULL);
+      take_array_of_doubles (s, field, self->values + k + 1, n_layers);
+      g_free (field);
+    }
+    g_free (layers);
+    g_free (weights);
+    k += 1 + n_layers;
+  }
+}
+
+static GstStructure *
+pooled_structure (const Vgg19PooledScore * p)
+{
+  return gst_structure_new ("vgg19-pooled",
+      "count", G_TYPE_UINT64, p->count,
+      "mean", G_TYPE_DOUBLE, p->mean,
+      "min", G_TYPE_DOUBLE, p->min,
+      "max", G_TYPE_DOUBLE, p->max,
+      "harmonic-mean", G_TYPE_DOUBLE, p->harmonic_mean,
+      "p5", G_TYPE_DOUBLE, p->p5, "p95", G_TYPE_DOUBLE, p->p95, NULL);
+}
+
+/* The comparison is over: @ended is the input that ran out, and
+ * @other_goes_on says whether the other one still had frames to compare.
+ * Posts the pooled scores and finishes the log. */
+static void
+finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
+    gboolean other_goes_on)
+{
+  Input *other = &self->inputs[1 - ended];
+  Vgg19PooledScore *pooled;
+  GstStructure *s;
+  GError *error = NULL;
+  guint64 compared;
+  guint i;
+
+  if (self->finished)
+    return;
+  self->finished = TRUE;
+
+  if (other_goes_on) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The %s input (%s) ended before the %s input (%s): the comparison "
+            "stops there, after %" G_GUINT64_FORMAT " %s frames",
+            input_roles[ended], GST_PAD_NAME (self->inputs[ended].pad),
+            input_roles[1 - ended], GST_PAD_NAME (other->pad),
+            self->inputs[GST_VGG19_INPUT_DISTORTED].n_frames,
+            input_roles[GST_VGG19_INPUT_DISTORTED]), (NULL));
+  }
+
+  GST_OBJECT_LOCK (self);
+  compared = self->frames_compared;
+  GST_OBJECT_UNLOCK (self);
+
+  pooled = g_new0 (Vgg19PooledScore, self->n_values);
+  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "pooled",
+      "frames-compared", G_TYPE_UINT64, compared,
+      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
+      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
+      "ended-by", G_TYPE_STRING, GST_PAD_NAME (self->inputs[ended].pad), NULL);
+  for (i = 0; i < self->n_values; i++) {
+    GstStructure *p;
+
+    vgg19_score_pool_get (self->pools[i], &pooled[i]);
+    p = pooled_structure (&pooled[i]);
+    gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
+    gst_structure_free (p);
+  }
+  GST_INFO_OBJECT (self, "pooled: %" GST_PTR_FORMAT, s);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+
+  if (self->log && !vgg19_score_log_finish (self->log, pooled, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    g_error_free (error);
+  }
+  g_free (pooled);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pairing                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Takes the reference frame held off its pad's queue. */
+static void
+unqueue_reference (GstVgg19Compare * self)
+{
+  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
+
+  if (self->reference_in_pad)
+    gst_aggregator_pad_drop_buffer (pad);
+  self->reference_in_pad = FALSE;
+}
+
+/* Lets go of the reference frame held. */
+static void
+release_reference (GstVgg19Compare * self)
+{
+  if (!self->reference)
+    return;
+  if (!self->reference_compared)
+    self->reference_dropped++;
+  unqueue_reference (self);
+  gst_clear_buffer (&self->reference);
+  gst_vgg19_frame_comparer_clear_reference (self->comparer);
+}
+
+/* Whether the reference frame held is over by the time @d starts.
+ * Sets @need_data when that depends on a reference frame not here yet. */
+static gboolean
+reference_over (GstVgg19Compare * self, const FrameSpan * d,
+    gboolean * need_data)
+{
+  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
+  const FrameSpan *r = &self->reference_span;
+  GstBuffer *next;
+  FrameSpan n;
+
+  *need_data = FALSE;
+  if (!d->timed || !r->timed)
+    /* in arrival order: one reference frame per distorted frame */
+    return self->reference_compared;
+  if (GST_CLOCK_TIME_IS_VALID (r->end))
+    return r->end <= d->start;
+
+  /* it lasts until the next reference frame, queued behind it */
+  unqueue_reference (self);
+  next = gst_aggregator_pad_peek_buffer (pad);
+  if (!next) {
+    *need_data = !gst_aggregator_pad_is_eos (pad);
+    return FALSE;
+  }
+  n = frame_span (self, GST_VGG19_INPUT_REFERENCE, next);
+  gst_buffer_unref (next);
+  return !n.timed || n.start <= d->start;
+}
+
+/* Holds the next reference frame. FALSE when there is none: @need_data
+ * then says whether one may still come. */
+static gboolean
+take_reference (GstVgg19Compare * self, gboolean * need_data)
+{
+  Input *in = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  GstBuffer *buf;
+
+  for (;;) {
+    buf = gst_aggregator_pad_peek_buffer (in->pad);
+    if (!buf) {
+      *need_data = !gst_aggregator_pad_is_eos (in->pad);
+      return FALSE;
+    }
+    self->reference_index = in->n_frames++;
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
+      break;
+    self->reference_dropped++;
+    gst_aggregator_pad_drop_buffer (in->pad);
+    gst_buffer_unref (buf);
+  }
+  self->reference = buf;
+  self->reference_in_pad = TRUE;
+  self->reference_span = frame_span (self, GST_VGG19_INPUT_REFERENCE, buf);
+  self->reference_compared = FALSE;
+  gst_vgg19_frame_comparer_clear_reference (self->comparer);
+  return TRUE;
+}
+
+/* Whether the distorted frame @d overlaps the reference frame held (which
+ * is known not to be over when it starts). A distorted frame of unknown
+ * length counts as the instant it starts. */
+static gboolean
+overlaps_reference (GstVgg19Compare * self, const FrameSpan * d)
+{
+  const FrameSpan *r = &self->reference_span;
+  GstClockTime d_end = GST_CLOCK_TIME_IS_VALID (d->end) ? d->end : d->start;
+
+  if (!d->timed || !r->timed)
+    return TRUE;
+  return d->start >= r->start || d_end > r->start;
+}
+
+static gboolean
+map_frame (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf,
+    GstVideoFrame * frame)
+{
+  Input *in = &self->inputs[input];
+
+  if (!in->have_info) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("%s frame before caps", input_roles[input]));
+    return FALSE;
+  }
+  if (!gst_video_frame_map (frame, &in->info, buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Cannot read a %s frame (it does not match its caps)",
+            input_roles[input]), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Compares @buf (writable) with the reference frame held; attaches the
+ * metas, posts the message and writes the log. */
+static gboolean
+compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
+{
+  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  GstStructure *s = NULL;
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean ok, post_messages;
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstSegment segment;
+  guint i;
+
+  if (!gst_vgg19_frame_comparer_has_reference (self->comparer)) {
+    if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
+      return FALSE;
+    ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame,
+        &error);
+    gst_video_frame_unmap (&frame);
+    if (!ok)
+      goto failed;
+  }
+
+  if (!map_frame (self, GST_VGG19_INPUT_DISTORTED, buf, &frame))
+    return FALSE;
+  ok = gst_vgg19_frame_comparer_compare (self->comparer, &frame,
+      self->values, &error);
+  gst_video_frame_unmap (&frame);
+  if (!ok)
+    goto failed;
+  self->reference_compared = TRUE;
+
+  GST_OBJECT_LOCK (self);
+  self->frames_compared++;
+  post_messages = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+
+  if (post_messages) {
+    GstClockTime running_time = GST_CLOCK_TIME_NONE;
+    GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+
+    GST_OBJECT_LOCK (dist->pad);
+    segment = dist->pad->segment;
+    GST_OBJECT_UNLOCK (dist->pad);
+    if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts)) {
+      running_time = gst_segment_to_running_time (&segment, GST_FORMAT_TIME,
+          pts);
+      stream_time = gst_segment_to_stream_time (&segment, GST_FORMAT_TIME, pts);
+    }
+    s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "frame",
+        "timestamp", G_TYPE_UINT64, pts,
+        "stream-time", G_TYPE_UINT64, stream_time,
+        "running-time", G_TYPE_UINT64, running_time,
+        "duration", G_TYPE_UINT64, GST_BUFFER_DURATION (buf),
+        "frame", G_TYPE_UINT64, index,
+        "reference-frame", G_TYPE_UINT64, self->reference_index,
+        "reference-timestamp", G_TYPE_UINT64, GST_BUFFER_PTS (self->reference),
+        NULL);
+  }
+  attach_results (self, buf, s);
+  if (s)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+
+  for (i = 0; i < self->n_values; i++)
+    vgg19_score_pool_add (self->pools[i], self->values[i]);
+  if (self->log && !vgg19_score_log_add_frame (self->log, index,
+          GST_CLOCK_TIME_IS_VALID (pts) ? (gdouble) pts / GST_SECOND : NAN,
+          self->values, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  return TRUE;
+
+failed:
+  POST_ERROR (self, error);
+  g_error_free (error);
+  return FALSE;
+}
+
+/* The distorted input has ended: reference frames that start before the
+ * end of its last frame were due to be dropped anyway; one that starts
+ * later means the reference goes on. */
+static GstFlowReturn
+drain_reference (GstVgg19Compare * self)
+{
+  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  GstBuffer *buf;
+  FrameSpan r;
+
+  release_reference (self);
+  for (;;) {
+    buf = gst_aggregator_pad_peek_buffer (ref->pad);
+    if (!buf) {
+      if (!gst_aggregator_pad_is_eos (ref->pad))
+        return GST_AGGREGATOR_FLOW_NEED_DATA;
+      finish_comparison (self, GST_VGG19_INPUT_DISTORTED, FALSE);
+      return GST_FLOW_EOS;
+    }
+    r = frame_span (self, GST_VGG19_INPUT_REFERENCE, buf);
+    gst_buffer_unref (buf);
+    if (!r.timed || !GST_CLOCK_TIME_IS_VALID (self->distorted_end)
+        || r.start >= self->distorted_end) {
+      finish_comparison (self, GST_VGG19_INPUT_DISTORTED, TRUE);
+      return GST_FLOW_EOS;
+    }
+    gst_buffer_unref (gst_aggregator_pad_pop_buffer (ref->pad));
+    ref->n_frames++;
+    self->reference_dropped++;
+  }
+}
+
+static GstFlowReturn
+gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  gboolean need_data, paired;
+  GstBuffer *buf;
+  FrameSpan d;
+  guint64 index;
+
+  if (self->finished)
+    return GST_FLOW_EOS;
+
+  buf = gst_aggregator_pad_peek_buffer (dist->pad);
+  if (!buf) {
+    if (!gst_aggregator_pad_is_eos (dist->pad))
+      return GST_AGGREGATOR_FLOW_NEED_DATA;
+    return drain_reference (self);
+  }
+  d = frame_span (self, GST_VGG19_INPUT_DISTORTED, buf);
+  self->distorted_end = d.timed ? (GST_CLOCK_TIME_IS_VALID (d.end) ? d.end :
+      d.start) : GST_CLOCK_TIME_NONE;
+
+  if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    /* the reference frame for it: not over when it starts */
+    for (;;) {
+      if (!self->reference && !take_reference (self, &need_data)) {
+        gst_buffer_unref (buf);
+        if (need_data)
+          return GST_AGGREGATOR_FLOW_NEED_DATA;
+        finish_comparison (self, GST_VGG19_INPUT_REFERENCE, TRUE);
+        return GST_FLOW_EOS;
+      }
+      if (!reference_over (self, &d, &need_data))
+        break;
+      release_reference (self);
+    }
+    if (need_data) {
+      gst_buffer_unref (buf);
+      return GST_AGGREGATOR_FLOW_NEED_DATA;
+    }
+  }
+
+  /* the distorted frame is taken */
+  gst_buffer_unref (buf);
+  buf = gst_aggregator_pad_pop_buffer (dist->pad);
+  index = dist->n_frames++;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    /* nothing to compare nor to show */
+    self->distorted_unpaired++;
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+
+  paired = overlaps_reference (self, &d);
+  if (paired) {
+    /* the metas need a writable buffer: a shared one becomes a shallow
+     * copy, which shares the frame's memory */
+    buf = gst_buffer_make_writable (buf);
+    if (!compare_pair (self, buf, index)) {
+      gst_buffer_unref (buf);
+      return GST_FLOW_ERROR;
+    }
+  } else {
+    GST_LOG_OBJECT (self, "distorted frame %" G_GUINT64_FORMAT " ends before "
+        "the reference starts: not compared", index);
+    self->distorted_unpaired++;
+  }
+
+  gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
+      GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
+  return gst_aggregator_finish_buffer (agg, buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* Events, queries, caps                                                */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
+    GstEvent * event)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  GstVgg19Input input = input_of_pad (self, pad);
+  Input *in = &self->inputs[input];
+  gboolean ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GError *error = NULL;
+      GstVideoInfo info;
+      GstCaps *caps;
+
+      gst_event_parse_caps (event, &caps);
+      if (!gst_video_info_from_caps (&info, caps)) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+            ("invalid %s caps %" GST_PTR_FORMAT, input_roles[input], caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      if (!gst_vgg19_frame_comparer_set_format (self->comparer, input, &info,
+              &error)) {
+        POST_ERROR (self, error);
+        g_error_free (error);
+        gst_event_unref (event);
+        return FALSE;
+      }
+      GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, input_roles[input],
+          caps);
+      in->info = info;
+      in->have_info = TRUE;
+      gst_caps_replace (&in->caps, caps);
+      /* the distorted frames go out with their own caps */
+      if (input == GST_VGG19_INPUT_DISTORTED)
+        gst_pad_mark_reconfigure (GST_AGGREGATOR_SRC_PAD (agg));
+      watch_other_input (self, input);
+      gst_event_unref (event);
+      return TRUE;
+    }
+    case GST_EVENT_SEGMENT:
+      ret = GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, pad, event);
+      /* and with their own timestamps */
+      if (input == GST_VGG19_INPUT_DISTORTED) {
+        GstSegment segment;
+
+        GST_OBJECT_LOCK (pad);
+        segment = pad->segment;
+        GST_OBJECT_UNLOCK (pad);
+        if (segment.format == GST_FORMAT_TIME)
+          gst_aggregator_update_segment (agg, &segment);
+      }
+      return ret;
+    default:
+      return GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, pad, event);
+  }
+}
+
+static gboolean
+gst_vgg19_compare_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
+    GstQuery * query)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+
+  /* the distorted frames go out as they are: they can have only the caps
+   * downstream takes */
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS
+      && input_of_pad (self, pad) == GST_VGG19_INPUT_DISTORTED) {
+    GstCaps *filter, *templ, *downstream, *result;
+
+    gst_query_parse_caps (query, &filter);
+    templ = gst_pad_get_pad_template_caps (GST_PAD (pad));
+    downstream = gst_pad_peer_query_caps (GST_AGGREGATOR_SRC_PAD (agg), templ);
+    result = gst_caps_intersect_full (downstream, templ,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (downstream);
+    if (filter) {
+      GstCaps *filtered = gst_caps_intersect_full (filter, result,
+          GST_CAPS_INTERSECT_FIRST);
+
+      gst_caps_unref (result);
+      result = filtered;
+    }
+    gst_query_set_caps_result (query, result);
+    gst_caps_unref (result);
+    gst_caps_unref (templ);
+    return TRUE;
+  }
+  return GST_AGGREGATOR_CLASS (parent_class)->sink_query (agg, pad, query);
+}
+
+static GstFlowReturn
+gst_vgg19_compare_update_src_caps (GstAggregator * agg, GstCaps * downstream,
+    GstCaps ** ret)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  GstCaps *caps = self->inputs[GST_VGG19_INPUT_DISTORTED].caps;
+
+  if (!caps)
+    return GST_AGGREGATOR_FLOW_NEED_DATA;
+  if (!gst_caps_can_intersect (caps, downstream)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("downstream does not take the distorted frames' caps %"
+            GST_PTR_FORMAT, caps));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  *ret = gst_caps_ref (caps);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_vgg19_compare_flush (GstAggregator * agg)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+
+  /* after a seek, pairing starts afresh (the pads' queues are already
+   * empty); the scores so far stay */
+  if (self->reference) {
+    self->reference_compared = TRUE;
+    self->reference_in_pad = FALSE;
+    release_reference (self);
+  }
+  return GST_FLOW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start and stop                                                       */
+/* ------------------------------------------------------------------ */
+
+/* The metrics the properties ask for. */
+static Vgg19Metric **
+make_metrics (const gchar * layers, Vgg19Loss loss, const gchar * style,
+    guint * n_metrics, GError ** error)
+{
+  Vgg19Metric **metrics = g_new0 (Vgg19Metric *, 2);
+  GError *cause = NULL;
+  guint n = 0;
+
+  metrics[n] = vgg19_metric_new (PERCEPTUAL_METRIC, VGG19_METRIC_FEATURE,
+      layers, loss, &cause);
+  if (!metrics[n])
+    goto fail;
+  n++;
+  if (style) {
+    gchar *text = g_strstrip (g_strdup (style));
+
+    if (*text != '\0') {
+      metrics[n] = vgg19_metric_new (STYLE_METRIC, VGG19_METRIC_GRAM, text,
+          VGG19_LOSS_MSE, &cause);
+      if (metrics[n])
+        n++;
+    }
+    g_free (text);
+    if (cause)
+      goto fail;
+  }
+  *n_metrics = n;
+  return metrics;
+
+fail:
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "%s (the %s property)", cause->message,
+      n == 0 ? "layers" : "style-layers");
+  g_error_free (cause);
+  while (n > 0)
+    vgg19_metric_free (metrics[--n]);
+  g_free (metrics);
+  return NULL;
+}
+
+static Vgg19ScoreLog *
+open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
+    Vgg19Resize resize, GError ** error)
+{
+  GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
+  Vgg19ScoreLog *log;
+  GError *cause = NULL;
+  guint m, n = gst_vgg19_frame_comparer_get_n_metrics (self->comparer);
+
+  g_ptr_array_add (params, g_strdup ("weights"));
+  g_ptr_array_add (params,
+      g_strdup (gst_vgg19_frame_comparer_get_weights (self->comparer)));
+  g_ptr_array_add (params, g_strdup ("resize"));
+  g_ptr_array_add (params, g_strdup (vgg19_resize_to_string (resize)));
+  g_ptr_array_add (params, g_strdup ("pairing"));
+  g_ptr_array_add (params, g_strdup ("running time"));
+  for (m = 0; m < n; m++) {
+    const Vgg19Metric *metric =
+        gst_vgg19_frame_comparer_get_metric (self->comparer, m);
+
+    g_ptr_array_add (params, g_strdup (vgg19_metric_get_name (metric)));
+    g_ptr_array_add (params, vgg19_metric_to_string (metric));
+  }
+  g_ptr_array_add (params, NULL);
+
+  log = vgg19_score_log_new (path, format,
+      (const char *const *) params->pdata,
+      (const char *const *) self->value_names, &cause);
+  g_ptr_array_unref (params);
+  if (!log) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+        "%s", cause->message);
+    g_error_free (cause);
+  }
+  return log;
+}
+
+static gboolean
+gst_vgg19_compare_start (GstAggregator * agg)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  gchar *weights, *layers, *style, *log_file, *description;
+  Vgg19Resize resize;
+  Vgg19Loss loss;
+  Vgg19LogFormat log_format;
+  Vgg19Precision precision;
+  Vgg19Metric **metrics;
+  GError *error = NULL;
+  guint threads, n_metrics = 0, i;
+
+  GST_OBJECT_LOCK (self);
+  weights = g_strdup (self->weights);
+  layers = g_strdup (self->layers);
+  style = g_strdup (self->style_layers);
+  log_file = g_strdup (self->log_file);
+  resize = self->resize;
+  loss = self->loss;
+  log_format = self->log_format;
+  threads = self->threads;
+  precision = self->precision;
+  self->frames_compared = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  metrics = make_metrics (layers, loss, style, &n_metrics, &error);
+  if (metrics)
+    self->comparer = gst_vgg19_frame_comparer_new (weights, threads,
+        precision, resize, metrics, n_metrics, &error);
+  if (self->comparer) {
+    self->value_names =
+        gst_vgg19_frame_comparer_get_value_names (self->comparer);
+    self->n_values = gst_vgg19_frame_comparer_get_n_values (self->comparer);
+    self->values = g_new0 (gdouble, self->n_values);
+    self->pools = g_new0 (Vgg19ScorePool *, self->n_values);
+    for (i = 0; i < self->n_values; i++)
+      self->pools[i] = vgg19_score_pool_new ();
+    if (log_file && *log_file)
+      self->log = open_log (self, log_file, log_format, resize, &error);
+  }
+  g_free (weights);
+  g_free (layers);
+  g_free (style);
+  g_free (log_file);
+  if (!self->comparer || error) {
+    POST_ERROR (self, error);
+    g_error_free (error);
+    gst_vgg19_compare_stop (agg);
+    return FALSE;
+  }
+
+  description = gst_vgg19_frame_comparer_describe (self->comparer);
+  GST_INFO_OBJECT (self, "%s", description);
+  g_free (description);
+
+  self->finished = FALSE;
+  self->distorted_unpaired = 0;
+  self->reference_dropped = 0;
+  self->distorted_end = GST_CLOCK_TIME_NONE;
+  for (i = 0; i < 2; i++) {
+    self->inputs[i].have_info = FALSE;
+    self->inputs[i].n_frames = 0;
+    gst_clear_caps (&self->inputs[i].caps);
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_vgg19_compare_stop (GstAggregator * agg)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  guint i;
+
+  unwatch_inputs (self);
+  gst_clear_buffer (&self->reference);
+  self->reference_in_pad = FALSE;
+  /* a log without its pooled block still parses */
+  g_clear_pointer (&self->log, vgg19_score_log_free);
+  for (i = 0; self->pools && i < self->n_values; i++)
+    vgg19_score_pool_free (self->pools[i]);
+  g_clear_pointer (&self->pools, g_free);
+  g_clear_pointer (&self->values, g_free);
+  g_clear_pointer (&self->value_names, g_strfreev);
+  self->n_values = 0;
+  g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  for (i = 0; i < 2; i++) {
+    gst_clear_caps (&self->inputs[i].caps);
+    self->inputs[i].have_info = FALSE;
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+gst_vgg19_compare_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_WEIGHTS:
+      g_free (self->weights);
+      self->weights = g_value_dup_string (value);
+      break;
+    case PROP_RESIZE:
+      self->resize = g_value_get_enum (value);
+      break;
+    case PROP_LAYERS:
+      g_free (self->layers);
+      self->layers = g_value_dup_string (value);
+      break;
+    case PROP_LOSS:
+      self->loss = g_value_get_enum (value);
+      break;
+    case PROP_STYLE_LAYERS:
+      g_free (self->style_layers);
+      self->style_layers = g_value_dup_string (value);
+      break;
+    case PROP_LOG_FILE:
+      g_free (self->log_file);
+      self->log_file = g_value_dup_string (value);
+      break;
+    case PROP_LOG_FORMAT:
+      self->log_format = g_value_get_enum (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_uint (value);
+      break;
+    case PROP_PRECISION:
+      self->precision = g_value_get_enum (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_vgg19_compare_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_WEIGHTS:
+      g_value_set_string (value, self->weights);
+      break;
+    case PROP_RESIZE:
+      g_value_set_enum (value, self->resize);
+      break;
+    case PROP_LAYERS:
+      g_value_set_string (value, self->layers);
+      break;
+    case PROP_LOSS:
+      g_value_set_enum (value, self->loss);
+      break;
+    case PROP_STYLE_LAYERS:
+      g_value_set_string (value, self->style_layers);
+      break;
+    case PROP_LOG_FILE:
+      g_value_set_string (value, self->log_file);
+      break;
+    case PROP_LOG_FORMAT:
+      g_value_set_enum (value, self->log_format);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
+      break;
+    case PROP_PRECISION:
+      g_value_set_enum (value, self->precision);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_FRAMES_COMPARED:
+      g_value_set_uint64 (value, self->frames_compared);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_vgg19_compare_finalize (GObject * object)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (object);
+
+  /* PAUSED->READY freed the rest */
+  g_free (self->weights);
+  g_free (self->layers);
+  g_free (self->style_layers);
+  g_free (self->log_file);
+  g_mutex_clear (&self->watch_lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstAggregatorClass *agg_class = GST_AGGREGATOR_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  gobject_class->set_property = gst_vgg19_compare_set_property;
+  gobject_class->get_property = gst_vgg19_compare_get_property;
+  gobject_class->finalize = gst_vgg19_compare_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_WEIGHTS,
+      g_param_spec_string ("weights", "Weights",
+          "VGG-19 (or VGG-16) weight file: torchvision .pth (legacy or zip) "
+          "or .safetensors (torchvision or timm names, F32/F16/BF16). "
+          "Unset: $VGG19_WEIGHTS, then $XDG_CACHE_HOME/vgg19/"
+          VGG19_OFFICIAL_WEIGHTS_NAME ", then the installed data directory. "
+          "Loaded at READY->PAUSED and shared with the other vgg19 elements "
+          "of the process using the same file", DEFAULT_WEIGHTS, rw));
+  g_object_class_install_property (gobject_class, PROP_RESIZE,
+      g_param_spec_enum ("resize", "Resize",
+          "How both inputs' frames become network input: stretch (to "
+          "224x224, as `vgg19 compare` by default), crop (short side 256, "
+          "centre 224x224) or none (the frames' own size, at least 32x32, "
+          "which must then be the same on both inputs: full-frame quality)",
+          GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
+  g_object_class_install_property (gobject_class, PROP_LAYERS,
+      g_param_spec_string ("layers", "Layers",
+          "Layers of the perceptual (feature-reconstruction) loss, "
+          "comma-separated, each with an optional \":weight\" (default 1), "
+          "e.g. \"relu1_2:1,relu2_2:1,relu3_4:1,relu4_4:1,relu5_4:1\". "
+          "perceptual = sum over the layers of weight * mean((x - y)^2) "
+          "(loss=mse) or weight * mean(|x - y|) (loss=l1), x and y the "
+          "distorted and reference activations, the mean over all C*H*W "
+          "values (torch's F.mse_loss, F.l1_loss)", DEFAULT_LAYERS, rw));
+  g_object_class_install_property (gobject_class, PROP_LOSS,
+      g_param_spec_enum ("loss", "Loss",
+          "Criterion of the perceptual loss: mse (mean squared difference) "
+          "or l1 (mean absolute difference) of the activations",
+          GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
+  g_object_class_install_property (gobject_class, PROP_STYLE_LAYERS,
+      g_param_spec_string ("style-layers", "Style layers",
+          "Layers of the style (Gram-matrix) loss, same syntax as layers, "
+          "e.g. \"relu1_1,relu2_1,relu3_1,relu4_1,relu5_1\"; empty: no "
+          "style metric. style = sum over the layers of weight / "
+          "(4 C^2 (H W)^2) * sum((G - A)^2), G = x x^T and A = y y^T the "
+          "C x C Gram matrices of the distorted and reference activations "
+          "(Gatys, Ecker and Bethge 2016, eq. 4)", DEFAULT_STYLE_LAYERS, rw));
+  g_object_class_install_property (gobject_class, PROP_LOG_FILE,
+      g_param_spec_string ("log-file", "Log file",
+          "File to write the scores to, one record per compared frame "
+          "(frame number, pts, every metric and each of its layers), then "
+          "the pooled scores; written as frames are compared, so a crash "
+          "loses at most the last one. Unset: no log", DEFAULT_LOG_FILE, rw));
+  g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
+      g_param_spec_enum ("log-format", "Log format",
+          "json (libvmaf's layout: frames[{frameNum, pts, metrics}], "
+          "pooled_metrics{min, max, mean, harmonic_mean, p5, p95, count}) "
+          "or csv (a header line, a line per frame, then a line per pooled "
+          "statistic)", GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Worker threads of the network (0 = one per core)", 0, 1024,
+          DEFAULT_THREADS, rw));
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision",
+          "Arithmetic of the convolutions: fp32, or bf16 (bfloat16 products, "
+          "float32 sums; an error where the CPU or build lacks it)",
+          GST_TYPE_VGG19_PRECISION, DEFAULT_PRECISION, rw));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post an element message named \"vgg19\" (type \"frame\") with the "
+          "scores of each compared pair; the pooled scores (type "
+          "\"pooled\") are posted at the end either way",
+          DEFAULT_POST_MESSAGES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
+      g_param_spec_uint64 ("frames-compared", "Frames compared",
+          "Pairs of frames compared since the element started", 0,
+          G_MAXUINT64, 0, ro));
+
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &reference_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &distorted_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &src_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_set_static_metadata (element_class,
+      "VGG-19 perceptual comparison", "Filter/Analyzer/Video",
+      "Compares a distorted video (sink_1) with its reference (sink_0) frame "
+      "by frame with VGG-19 perceptual and style losses; passes the "
+      "distorted frames on with the scores as metadata, bus messages and a "
+      "log", "The vgg19 authors");
+
+  agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_vgg19_compare_aggregate);
+  agg_class->clip = GST_DEBUG_FUNCPTR (gst_vgg19_compare_clip);
+  agg_class->sink_event = GST_DEBUG_FUNCPTR (gst_vgg19_compare_sink_event);
+  agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_vgg19_compare_sink_query);
+  agg_class->update_src_caps =
+      GST_DEBUG_FUNCPTR (gst_vgg19_compare_update_src_caps);
+  agg_class->flush = GST_DEBUG_FUNCPTR (gst_vgg19_compare_flush);
+  agg_class->start = GST_DEBUG_FUNCPTR (gst_vgg19_compare_start);
+  agg_class->stop = GST_DEBUG_FUNCPTR (gst_vgg19_compare_stop);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_RESIZE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOSS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_PRECISION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOG_FORMAT, 0);
+}
+
+static void
+gst_vgg19_compare_init (GstVgg19Compare * self)
+{
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+  const gchar *names[] = { "sink_0", "sink_1" };
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    GstPadTemplate *templ = gst_element_class_get_pad_template (klass,
+        names[i]);
+
+    self->inputs[i].pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name",
+        names[i], "direction", GST_PAD_SINK, "template", templ, NULL);
+    gst_element_add_pad (GST_ELEMENT (self), GST_PAD (self->inputs[i].pad));
+  }
+
+  self->weights = g_strdup (DEFAULT_WEIGHTS);
+  self->resize = DEFAULT_RESIZE;
+  self->layers = g_strdup (DEFAULT_LAYERS);
+  self->loss = DEFAULT_LOSS;
+  self->style_layers = g_strdup (DEFAULT_STYLE_LAYERS);
+  self->log_file = g_strdup (DEFAULT_LOG_FILE);
+  self->log_format = DEFAULT_LOG_FORMAT;
+  self->threads = DEFAULT_THREADS;
+  self->precision = DEFAULT_PRECISION;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  g_mutex_init (&self->watch_lock);
+}

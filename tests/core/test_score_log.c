@@ -1,0 +1,286 @@
+/* Score logs: byte-exact JSON and CSV for a small example, parseable
+ * after every frame (so a crash keeps a readable file), and errors that
+ * name the file. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include <vgg19/metric.h>
+
+#include "json.h"
+
+static const char *const params[] = {
+  "weights", "w \"1\".pth", "perceptual", "perceptual: feature mse conv4_2:1",
+  NULL
+};
+static const char *const names[] = { "perceptual", "perceptual_conv4_2",
+  NULL
+};
+
+static char *
+temp_path (const char *name)
+{
+  char *dir = g_dir_make_tmp ("vgg19-log-XXXXXX", NULL);
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_free (dir);
+  return path;
+}
+
+static void
+remove_temp (char *path)
+{
+  char *dir = g_path_get_dirname (path);
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (dir);
+  g_free (path);
+}
+
+static char *
+read_all (const char *path)
+{
+  char *text = NULL;
+
+  ck_assert (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
+}
+
+static void
+pooled_example (Vgg19PooledScore * p)
+{
+  p[0] = (Vgg19PooledScore) {
+  2, 1.25, 1.0, 1.5, 1.2222222222222222, 1.025, 1.475};
+  p[1] = (Vgg19PooledScore) {
+  1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+}
+
+/* Writes two frames; checks after each step that the file parses as JSON
+ * with the frames so far. */
+START_TEST (test_json_golden_and_always_parseable)
+{
+  char *path = temp_path ("log.json");
+  GError *error = NULL;
+  Vgg19ScoreLog *log = vgg19_score_log_new (path, VGG19_LOG_JSON, params,
+      names, &error);
+  double f0[2] = { 1.5, 1.5 }, f1[2] = { 2e-7, 0.0 };
+  Vgg19PooledScore pooled[2];
+  char *text, *expected;
+  guint step;
+
+  ck_assert_ptr_nonnull (log);
+  for (step = 0; step < 3; step++) {
+    Vgg19JsonValue *root;
+    const Vgg19JsonValue *frames;
+
+    if (step == 1)
+      ck_assert (vgg19_score_log_add_frame (log, 0, 0.0, f0, &error));
+    if (step == 2)
+      ck_assert (vgg19_score_log_add_frame (log, 1, NAN, f1, &error));
+    text = read_all (path);
+    root = vgg19_json_parse (text, strlen (text), 0, &error);
+    ck_assert_msg (root != NULL, "step %u: %s", step,
+        error ? error->message : "");
+    frames = vgg19_json_object_get (root, "frames");
+    ck_assert_ptr_nonnull (frames);
+    ck_assert_uint_eq (frames->n, step);
+    vgg19_json_free (root);
+    g_free (text);
+  }
+
+  pooled_example (pooled);
+  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (!vgg19_score_log_add_frame (log, 2, 0.0, f0, &error));
+  g_clear_error (&error);
+  vgg19_score_log_free (log);
+
+  text = read_all (path);
+  expected = g_strdup_printf ("{\n"
+      "  \"version\": \"vgg19 %s\",\n"
+      "  \"params\": {\n"
+      "    \"weights\": \"w \\\"1\\\".pth\",\n"
+      "    \"perceptual\": \"perceptual: feature mse conv4_2:1\"\n"
+      "  },\n"
+      "  \"frames\": [\n"
+      "    {\"frameNum\": 0, \"pts\": 0.000000, \"metrics\": "
+      "{\"perceptual\": 1.500000, \"perceptual_conv4_2\": 1.500000}},\n"
+      "    {\"frameNum\": 1, \"pts\": null, \"metrics\": "
+      "{\"perceptual\": 0.0000002000000000, \"perceptual_conv4_2\": "
+      "0.000000}}\n"
+      "  ],\n"
+      "  \"pooled_metrics\": {\n"
+      "    \"perceptual\": {\"min\": 1.000000, \"max\": 1.500000, "
+      "\"mean\": 1.250000, \"harmonic_mean\": 1.222222, \"p5\": 1.025000, "
+      "\"p95\": 1.475000, \"count\": 2},\n"
+      "    \"perceptual_conv4_2\": {\"min\": 0.000000, \"max\": 0.000000, "
+      "\"mean\": 0.000000, \"harmonic_mean\": 0.000000, \"p5\": 0.000000, "
+      "\"p95\": 0.000000, \"count\": 1}\n"
+      "  }\n"
+      "}\n", vgg19_version ());
+  ck_assert_str_eq (text, expected);
+  g_free (expected);
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
+START_TEST (test_csv_golden)
+{
+  char *path = temp_path ("log.csv");
+  GError *error = NULL;
+  Vgg19ScoreLog *log = vgg19_score_log_new (path, VGG19_LOG_CSV, params,
+      names, &error);
+  double f0[2] = { 1.5, 1.5 }, f1[2] = { 2e-7, INFINITY };
+  Vgg19PooledScore pooled[2];
+  char *text, *expected;
+
+  ck_assert_ptr_nonnull (log);
+  ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
+  ck_assert (vgg19_score_log_add_frame (log, 1, NAN, f1, &error));
+  pooled_example (pooled);
+  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  vgg19_score_log_free (log);
+
+  text = read_all (path);
+  expected = g_strdup_printf ("# vgg19 %s\n"
+      "# weights: w \"1\".pth\n"
+      "# perceptual: perceptual: feature mse conv4_2:1\n"
+      "Frame,pts,perceptual,perceptual_conv4_2\n"
+      "0,0.040000,1.500000,1.500000\n"
+      "1,,0.0000002000000000,\n"
+      "min,,1.000000,0.000000\n"
+      "max,,1.500000,0.000000\n"
+      "mean,,1.250000,0.000000\n"
+      "harmonic_mean,,1.222222,0.000000\n"
+      "p5,,1.025000,0.000000\n"
+      "p95,,1.475000,0.000000\n"
+      "count,,2,1\n", vgg19_version ());
+  ck_assert_str_eq (text, expected);
+  g_free (expected);
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
+/* Freed without finish: the frames so far, still valid JSON. */
+START_TEST (test_unfinished_json_keeps_frames)
+{
+  char *path = temp_path ("log.json");
+  GError *error = NULL;
+  Vgg19ScoreLog *log = vgg19_score_log_new (path, VGG19_LOG_JSON, NULL,
+      names, &error);
+  double f[2] = { 3.0, 4.0 };
+  Vgg19JsonValue *root;
+  char *text;
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    ck_assert (vgg19_score_log_add_frame (log, i, i / 25.0, f, &error));
+  vgg19_score_log_free (log);
+  text = read_all (path);
+  root = vgg19_json_parse (text, strlen (text), 0, &error);
+  ck_assert_ptr_nonnull (root);
+  ck_assert_uint_eq (vgg19_json_object_get (root, "frames")->n, 100);
+  ck_assert_ptr_null (vgg19_json_object_get (root, "pooled_metrics"));
+  vgg19_json_free (root);
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
+START_TEST (test_errors_name_the_file)
+{
+  GError *error = NULL;
+  const char *bad_names[] = { "a,b", NULL };
+  Vgg19ScoreLog *log;
+  double f[2] = { 1, 2 };
+
+  log = vgg19_score_log_new ("/nonexistent-dir/x/log.json", VGG19_LOG_JSON,
+      NULL, names, &error);
+  ck_assert_ptr_null (log);
+  ck_assert_int_eq (error->code, VGG19_ERROR_IO);
+  ck_assert (strstr (error->message, "/nonexistent-dir/x/log.json") != NULL);
+  g_clear_error (&error);
+
+  log = vgg19_score_log_new ("unused.json", VGG19_LOG_JSON, NULL, bad_names,
+      &error);
+  ck_assert_ptr_null (log);
+  ck_assert_int_eq (error->code, VGG19_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A full disk: the header's write already fails on /dev/full. */
+  if (g_file_test ("/dev/full", G_FILE_TEST_EXISTS)) {
+    log = vgg19_score_log_new ("/dev/full", VGG19_LOG_CSV, NULL, names,
+        &error);
+    ck_assert_ptr_null (log);
+    ck_assert (strstr (error->message, "/dev/full") != NULL);
+    g_clear_error (&error);
+  }
+  (void) f;
+}
+END_TEST
+
+/* Small scores keep their significant digits; times stay in
+ * microseconds. */
+START_TEST (test_small_scores_keep_their_digits)
+{
+  char *path = temp_path ("log.csv");
+  GError *error = NULL;
+  Vgg19ScoreLog *log = vgg19_score_log_new (path, VGG19_LOG_CSV, NULL,
+      names, &error);
+  double f0[2] = { 4.3932054054119381e-06, -0.0123 };
+  Vgg19PooledScore pooled[2];
+  char *text;
+
+  ck_assert_ptr_nonnull (log);
+  ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
+  pooled_example (pooled);
+  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  vgg19_score_log_free (log);
+  text = read_all (path);
+  ck_assert_ptr_nonnull (strstr (text,
+          "\n0,0.040000,0.0000043932054054,-0.0123000000000000\n"));
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
+START_TEST (test_format_names)
+{
+  Vgg19LogFormat f;
+  GError *error = NULL;
+
+  ck_assert (vgg19_log_format_from_string ("json", &f, &error));
+  ck_assert_int_eq (f, VGG19_LOG_JSON);
+  ck_assert (vgg19_log_format_from_string ("csv", &f, &error));
+  ck_assert_int_eq (f, VGG19_LOG_CSV);
+  ck_assert_str_eq (vgg19_log_format_to_string (VGG19_LOG_CSV), "csv");
+  ck_assert (!vgg19_log_format_from_string ("xml", &f, &error));
+  ck_assert (strstr (error->message, "xml") != NULL);
+  g_clear_error (&error);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("score_log");
+  TCase *tc = tcase_create ("log");
+  SRunner *sr;
+  int failed;
+
+  tcase_add_test (tc, test_json_golden_and_always_parseable);
+  tcase_add_test (tc, test_csv_golden);
+  tcase_add_test (tc, test_unfinished_json_keeps_frames);
+  tcase_add_test (tc, test_errors_name_the_file);
+  tcase_add_test (tc, test_small_scores_keep_their_digits);
+  tcase_add_test (tc, test_format_names);
+  suite_add_tcase (s, tc);
+  sr = srunner_create (s);
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? 0 : 1;
+}
