@@ -165,8 +165,8 @@ vgg19_cpu_apply_disable (Vgg19Isa best, const char *disable, guint * n_unknown)
         isa = MIN (isa, VGG19_ISA_AVX2);
       else if (g_ascii_strcasecmp (name, "avx2") == 0)
         isa = MIN (isa, VGG19_ISA_PORTABLE);
-      else
-        unknown++;
+      else if (g_ascii_strcasecmp (name, "bf16") != 0)
+        unknown++;              /* "bf16" is vgg19_cpu_apply_disable_bf16()'s */
     }
     g_strfreev (names);
   }
@@ -190,8 +190,8 @@ choose_isa (void)
   isa = vgg19_cpu_apply_disable (best, disable, &n_unknown);
   if (n_unknown > 0)
     g_warning ("VGG19_DISABLE=\"%s\": %u unknown name(s) ignored "
-        "(expected \"avx512\" or \"avx2\", separated by commas or spaces)",
-        disable, n_unknown);
+        "(expected \"avx512\", \"avx2\" or \"bf16\", separated by commas or "
+        "spaces)", disable, n_unknown);
   if (isa != best)
     g_info ("using %s kernels (the CPU supports %s; VGG19_DISABLE=\"%s\")",
         vgg19_isa_name (isa), vgg19_isa_name (best), disable);
@@ -208,4 +208,47 @@ vgg19_cpu_isa (void)
   if (g_once_init_enter (&chosen))
     g_once_init_leave (&chosen, (gsize) choose_isa () + 1);
   return (Vgg19Isa) (chosen - 1);
+}
+
+gboolean
+vgg19_cpu_apply_disable_bf16 (gboolean has_bf16, const char *disable)
+{
+  gboolean named = FALSE;
+  char **names;
+  guint i;
+
+  if (!has_bf16)
+    return FALSE;
+  /* AVX512_BF16 code is AVX-512 code: whatever caps the ISA below AVX-512
+   * rules it out too. */
+  if (vgg19_cpu_apply_disable (VGG19_ISA_AVX512, disable, NULL) !=
+      VGG19_ISA_AVX512)
+    return FALSE;
+  if (disable == NULL)
+    return TRUE;
+  names = g_strsplit_set (disable, ", \t", -1);
+  for (i = 0; names[i] != NULL; i++)
+    named |= g_ascii_strcasecmp (names[i], "bf16") == 0;
+  g_strfreev (names);
+  return !named;
+}
+
+gboolean
+vgg19_cpu_use_avx512_bf16 (void)
+{
+  static gsize chosen = 0;      /* 1 + the answer, so that 0 means "not yet" */
+
+  if (g_once_init_enter (&chosen)) {
+    gboolean has = vgg19_cpu_has_avx512_bf16 ();
+    const char *disable = g_getenv ("VGG19_DISABLE");
+    gboolean use = vgg19_cpu_apply_disable_bf16 (has, disable);
+
+    if (has && !use)
+      g_info ("bf16 kernels: portable (the CPU has AVX512_BF16; "
+          "VGG19_DISABLE=\"%s\")", disable);
+    else
+      g_info ("bf16 kernels: %s", use ? "avx512bf16" : "portable");
+    g_once_init_leave (&chosen, (gsize) use + 1);
+  }
+  return chosen - 1;
 }

@@ -2,8 +2,9 @@
  *
  * The ISA is chosen once per process from CPUID feature bits together with
  * the OS's XSAVE state (XGETBV), never from the CPU family. The environment
- * variable VGG19_DISABLE lists ISAs to ignore ("avx512", "avx2", separated
- * by commas or spaces), so every path can be tested on one machine.
+ * variable VGG19_DISABLE lists ISAs to ignore ("avx512", "avx2", "bf16",
+ * separated by commas or spaces), so every path can be tested on one
+ * machine.
  */
 #ifndef VGG19_CPU_H
 #define VGG19_CPU_H
@@ -29,6 +30,11 @@ gboolean vgg19_cpu_supports (Vgg19Isa isa);
 /* TRUE when the CPU has AVX512_BF16 (and AVX-512 is usable). */
 gboolean vgg19_cpu_has_avx512_bf16 (void);
 
+/* TRUE when the bf16 kernels are to use AVX512_BF16: the CPU has it and
+ * VGG19_DISABLE names neither "bf16" nor "avx512" or "avx2" (which cap the
+ * ISA below AVX-512). Decided once per process (thread-safe). */
+gboolean vgg19_cpu_use_avx512_bf16 (void);
+
 /* "portable", "avx2" or "avx512". */
 const char *vgg19_isa_name (Vgg19Isa isa);
 
@@ -37,9 +43,15 @@ const char *vgg19_isa_name (Vgg19Isa isa);
  * the best supported one and @disable (NULL or empty for none) lists names
  * to ignore, separated by commas or spaces, case-insensitive. Disabling
  * "avx2" also disables "avx512" (the AVX-512 kernels use AVX2 and FMA
- * too). Unknown names are skipped and counted in @n_unknown (optional). */
+ * too). "bf16" leaves the ISA as it is (see below). Unknown names are
+ * skipped and counted in @n_unknown (optional). */
 Vgg19Isa vgg19_cpu_apply_disable (Vgg19Isa best, const char *disable,
     guint * n_unknown);
+
+/* The rule vgg19_cpu_use_avx512_bf16() applies: whether AVX512_BF16 is to
+ * be used when @has_bf16 says the CPU has it and @disable is as above. */
+gboolean vgg19_cpu_apply_disable_bf16 (gboolean has_bf16,
+    const char *disable);
 
 G_END_DECLS
 
