@@ -92,6 +92,7 @@ compare (CompareOptions * o, char **layers, Vgg19Loss kind,
   const char *ref_path = o->images[0], *dist_path = o->images[1];
   Vgg19Model *model = NULL;
   Vgg19Session *session = NULL;
+  Vgg19Preprocessor *pre = NULL;
   CliInput ref = { 0 }, dist = { 0 };
   SavedTaps saved = { 0 };
   double *losses = NULL, total = 0.0;
@@ -100,8 +101,9 @@ compare (CompareOptions * o, char **layers, Vgg19Loss kind,
 
   /* Both images are decoded before the weights are read so that a bad
    * image or a size mismatch is reported at once. */
-  if (!cli_input_load (ref_path, resize, &ref, error)
-      || !cli_input_load (dist_path, resize, &dist, error))
+  pre = vgg19_preprocessor_new (resize, 0, 0, error);
+  if (pre == NULL || !cli_input_load (ref_path, pre, &ref, error)
+      || !cli_input_load (dist_path, pre, &dist, error))
     goto done;
   if (ref.width != dist.width || ref.height != dist.height) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED,
@@ -141,6 +143,7 @@ done:
   saved_taps_clear (&saved);
   cli_input_clear (&ref);
   cli_input_clear (&dist);
+  vgg19_preprocessor_free (pre);
   vgg19_session_free (session);
   vgg19_model_unref (model);
   return ok;

@@ -6,9 +6,10 @@
 #include "image_load.h"
 
 gboolean
-cli_input_load (const char *path, Vgg19Resize resize, CliInput * input,
-    GError ** error)
+cli_input_load (const char *path, Vgg19Preprocessor * pre,
+    CliInput * input, GError ** error)
 {
+  Vgg19Resize resize = vgg19_preprocessor_get_resize (pre);
   CliRgbImage rgb;
   Vgg19PackedImage packed = { 0 };
   GError *local = NULL;
@@ -55,7 +56,7 @@ cli_input_load (const char *path, Vgg19Resize resize, CliInput * input,
   packed.r_offset = 0;
   packed.g_offset = 1;
   packed.b_offset = 2;
-  if (!vgg19_preprocess_packed (&packed, resize, input->data, &local)) {
+  if (!vgg19_preprocessor_run (pre, &packed, input->data, &local)) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED, "'%s': %s", path,
         local->message);
     goto fail;
