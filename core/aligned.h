@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 /* @n_floats floats aligned to 64 bytes, or NULL with @error set
- * (VGG19_ERROR_NO_MEMORY, naming @what). */
+ * (VGG19_ERROR_NO_MEMORY, naming @what). Buffers of 2 MiB or more are
+ * aligned to 2 MiB and advised as transparent huge pages. */
 float *vgg19_alloc_floats (gsize n_floats, const char *what, GError ** error);
 
 /* Same, zero-filled. */

@@ -1,6 +1,6 @@
 /* Loading a model: find the network the tensors describe, check every
- * tensor's name, shape and dtype, then convert to float32 and repack for
- * the kernels. The file is unmapped before returning. */
+ * tensor's name, shape and dtype, then read each one as float32 and repack
+ * it for the kernels. The file is closed before returning. */
 #include "model.h"
 
 #include <string.h>
@@ -118,10 +118,12 @@ load_conv (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
       || (p->bias = vgg19_alloc_floats (m->out_channels, bname, error)) == NULL)
     goto out;
 
-  vgg19_raw_tensor_to_f32 (wt, plain);
+  if (!vgg19_tensor_file_read_f32 (ld->file, wt, plain, error))
+    goto out;
   vgg19_pack_conv3x3_weights (plain, m->out_channels, m->in_channels,
       p->in_block, p->weights);
-  vgg19_raw_tensor_to_f32 (bt, p->bias);
+  if (!vgg19_tensor_file_read_f32 (ld->file, bt, p->bias, error))
+    goto out;
   model->n_parameters += wt->n_elements + bt->n_elements;
   if (model->source_dtype == NULL)
     model->source_dtype = vgg19_dtype_name (wt->dtype);
@@ -164,8 +166,9 @@ load_linear (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
               m->in_channels, wname, error)) == NULL
       || (p->bias = vgg19_alloc_floats (m->out_channels, bname, error)) == NULL)
     goto out;
-  vgg19_raw_tensor_to_f32 (wt, p->weights);
-  vgg19_raw_tensor_to_f32 (bt, p->bias);
+  if (!vgg19_tensor_file_read_f32 (ld->file, wt, p->weights, error)
+      || !vgg19_tensor_file_read_f32 (ld->file, bt, p->bias, error))
+    goto out;
   model->n_parameters += wt->n_elements + bt->n_elements;
   ok = TRUE;
 

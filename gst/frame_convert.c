@@ -1,8 +1,11 @@
 /* Video frames of any accepted format to the network's input.
  *
  * Full-range 8-bit RGB-family and grey frames are handed as they are to
- * vgg19_preprocess_packed(), which reads the channels in any order and
- * fuses the resize with the normalisation, so nothing is converted twice.
+ * the core's preprocessor (vgg19_preprocessor_run()), which reads the
+ * channels in any order and fuses the resize with the normalisation, so
+ * nothing is converted twice. The preprocessor is made with the converter
+ * for the negotiated size, so its filter tables are built once, not per
+ * frame.
  *
  * YUV frames, and RGB or grey frames in limited ("studio") range, are first
  * turned into packed RGB in a scratch buffer allocated with the converter,
@@ -39,7 +42,7 @@ typedef enum
 struct _GstVgg19FrameConverter
 {
   GstVideoInfo info;
-  Vgg19Resize resize;
+  Vgg19Preprocessor *preprocessor;      /* resize and normalisation */
   guint out_width;
   guint out_height;
   ConvertKind kind;
@@ -191,7 +194,11 @@ gst_vgg19_frame_converter_new (const GstVideoInfo * info, Vgg19Resize resize,
 
   conv = g_new0 (GstVgg19FrameConverter, 1);
   conv->info = *info;
-  conv->resize = resize;
+  conv->preprocessor = vgg19_preprocessor_new (resize, width, height, error);
+  if (conv->preprocessor == NULL) {
+    gst_vgg19_frame_converter_free (conv);
+    return NULL;
+  }
   conv->out_width = out_width;
   conv->out_height = out_height;
 
@@ -227,6 +234,7 @@ gst_vgg19_frame_converter_free (GstVgg19FrameConverter * conv)
 {
   if (!conv)
     return;
+  vgg19_preprocessor_free (conv->preprocessor);
   g_free (conv->rgb);
   g_free (conv);
 }
@@ -407,5 +415,5 @@ gst_vgg19_frame_converter_run (GstVgg19FrameConverter * conv,
     image.g_offset = 1;
     image.b_offset = 2;
   }
-  return vgg19_preprocess_packed (&image, conv->resize, out, error);
+  return vgg19_preprocessor_run (conv->preprocessor, &image, out, error);
 }

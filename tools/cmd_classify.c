@@ -73,6 +73,7 @@ classify_all (ClassifyOptions * o, Vgg19Resize resize,
   Vgg19Labels *labels = NULL;
   Vgg19Model *model = NULL;
   Vgg19Session *session = NULL;
+  Vgg19Preprocessor *pre = NULL;
   guint width = 0, height = 0;
   gboolean ok = FALSE;
   guint i;
@@ -96,12 +97,16 @@ classify_all (ClassifyOptions * o, Vgg19Resize resize,
   labels = vgg19_labels_load (o->labels, error);
   if (labels == NULL)
     goto done;
+  /* One for all the images: images of one size share its filter tables. */
+  pre = vgg19_preprocessor_new (resize, 0, 0, error);
+  if (pre == NULL)
+    goto done;
 
   for (i = 0; o->images[i] != NULL; i++) {
     CliInput input;
     const Vgg19Tensor *fc8;
 
-    if (!cli_input_load (o->images[i], resize, &input, error))
+    if (!cli_input_load (o->images[i], pre, &input, error))
       goto done;
     /* Planning allocates; only a new input size needs a new plan. */
     if (input.width != width || input.height != height) {
@@ -127,6 +132,7 @@ classify_all (ClassifyOptions * o, Vgg19Resize resize,
   ok = TRUE;
 
 done:
+  vgg19_preprocessor_free (pre);
   vgg19_session_free (session);
   vgg19_model_unref (model);
   vgg19_labels_free (labels);

@@ -263,6 +263,7 @@ compare_images (const CompareOptions * o, const Metrics * m,
   const char *ref_path = o->images[0], *dist_path = o->images[1];
   Vgg19Model *model = NULL;
   Vgg19Session *session = NULL;
+  Vgg19Preprocessor *pre = NULL;
   CliInput ref = { 0 }, dist = { 0 };
   SavedTaps saved = { 0 };
   char **taps = metrics_taps (m);
@@ -272,8 +273,10 @@ compare_images (const CompareOptions * o, const Metrics * m,
 
   /* Both images are preprocessed before the weights are read so that a
    * bad image or a size mismatch is reported at once. */
-  if (!cli_input_from_image (ref_path, ref_rgb, resize, &ref, error)
-      || !cli_input_from_image (dist_path, dist_rgb, resize, &dist, error))
+  pre = vgg19_preprocessor_new (resize, 0, 0, error);
+  if (pre == NULL
+      || !cli_input_from_image (ref_path, ref_rgb, pre, &ref, error)
+      || !cli_input_from_image (dist_path, dist_rgb, pre, &dist, error))
     goto done;
   if (ref.width != dist.width || ref.height != dist.height) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED,
@@ -315,6 +318,7 @@ done:
   g_strfreev (taps);
   cli_input_clear (&ref);
   cli_input_clear (&dist);
+  vgg19_preprocessor_free (pre);
   vgg19_session_free (session);
   vgg19_model_unref (model);
   return ok;

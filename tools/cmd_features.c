@@ -56,12 +56,14 @@ extract (FeaturesOptions * o, char **layers, Vgg19Resize resize,
 {
   Vgg19Model *model = NULL;
   Vgg19Session *session = NULL;
+  Vgg19Preprocessor *pre = NULL;
   CliInput input = { 0 };
   gboolean ok = FALSE;
 
   /* The image and the directory before the weights: a typo in either
    * should not cost loading half a gigabyte. */
-  if (!cli_input_load (o->images[0], resize, &input, error))
+  pre = vgg19_preprocessor_new (resize, 0, 0, error);
+  if (pre == NULL || !cli_input_load (o->images[0], pre, &input, error))
     goto done;
   if (g_mkdir_with_parents (o->out_dir, 0777) != 0) {
     int saved = errno;
@@ -92,6 +94,7 @@ extract (FeaturesOptions * o, char **layers, Vgg19Resize resize,
 
 done:
   cli_input_clear (&input);
+  vgg19_preprocessor_free (pre);
   vgg19_session_free (session);
   vgg19_model_unref (model);
   return ok;

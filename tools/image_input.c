@@ -6,8 +6,8 @@
 #include "image_load.h"
 
 gboolean
-cli_input_load (const char *path, Vgg19Resize resize, CliInput * input,
-    GError ** error)
+cli_input_load (const char *path, Vgg19Preprocessor * pre,
+    CliInput * input, GError ** error)
 {
   CliRgbImage rgb;
   gboolean ok;
@@ -15,15 +15,16 @@ cli_input_load (const char *path, Vgg19Resize resize, CliInput * input,
   memset (input, 0, sizeof (*input));
   if (!cli_image_load (path, &rgb, error))
     return FALSE;
-  ok = cli_input_from_image (path, &rgb, resize, input, error);
+  ok = cli_input_from_image (path, &rgb, pre, input, error);
   cli_image_clear (&rgb);
   return ok;
 }
 
 gboolean
 cli_input_from_image (const char *path, const CliRgbImage * image,
-    Vgg19Resize resize, CliInput * input, GError ** error)
+    Vgg19Preprocessor * pre, CliInput * input, GError ** error)
 {
+  const Vgg19Resize resize = vgg19_preprocessor_get_resize (pre);
   const CliRgbImage rgb = *image;
   Vgg19PackedImage packed = { 0 };
   GError *local = NULL;
@@ -68,7 +69,7 @@ cli_input_from_image (const char *path, const CliRgbImage * image,
   packed.r_offset = 0;
   packed.g_offset = 1;
   packed.b_offset = 2;
-  if (!vgg19_preprocess_packed (&packed, resize, input->data, &local)) {
+  if (!vgg19_preprocessor_run (pre, &packed, input->data, &local)) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED, "'%s': %s", path,
         local->message);
     goto fail;

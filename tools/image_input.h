@@ -18,12 +18,14 @@ typedef struct
   float *data;                  /* 3 x height x width, RGB planes */
 } CliInput;
 
-gboolean cli_input_load (const char *path, Vgg19Resize resize,
+/* Decodes @path and preprocesses it with @pre (whose resize mode decides
+ * the input size); one preprocessor serves any number of images. */
+gboolean cli_input_load (const char *path, Vgg19Preprocessor * pre,
     CliInput * input, GError ** error);
 
 /* The same from an image decoded already; @path names it in errors. */
 gboolean cli_input_from_image (const char *path, const CliRgbImage * image,
-    Vgg19Resize resize, CliInput * input, GError ** error);
+    Vgg19Preprocessor * pre, CliInput * input, GError ** error);
 
 void cli_input_clear (CliInput * input);
 

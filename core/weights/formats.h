@@ -33,6 +33,11 @@ gboolean vgg19_dtype_from_name (const char *name, Vgg19DType * dtype);
 gboolean vgg19_dtype_n_bytes (Vgg19DType dtype, guint n_dims,
     const guint64 * shape, guint64 * n_elements, guint64 * n_bytes);
 
+/* Converts @n elements of @dtype stored little-endian at @src (any
+ * alignment) to float32, as vgg19_raw_tensor_to_f32() does. */
+void vgg19_dtype_to_f32 (Vgg19DType dtype, const guint8 * src, guint64 n,
+    float *dst);
+
 G_END_DECLS
 
 #endif /* VGG19_WEIGHTS_FORMATS_H */

@@ -1,5 +1,7 @@
 /* Opening a weight file: map it, tell its format from its first bytes,
- * let that format's reader list the tensors, and index them by name. */
+ * let that format's reader list the tensors, and index them by name.
+ * Reading a tensor of a file opened by path does not go through the
+ * mapping: see vgg19_tensor_file_read_f32(). */
 #include "tensor_file.h"
 
 #include <errno.h>
@@ -13,11 +15,18 @@
 
 #include "formats.h"
 
+/* Bytes read from the file at a time when a tensor needs converting:
+ * small enough to stay in the L2 cache between the read and the
+ * conversion, large enough that the system calls cost nothing. */
+#define STAGING_SIZE (256 * 1024)
+
 struct _Vgg19TensorFile
 {
   char *name;
   const char *format;
   GBytes *bytes;                /* the file; tensors point into it */
+  int fd;                       /* the file opened by path, or -1 */
+  guint8 *staging;              /* STAGING_SIZE bytes, allocated on use */
   GArray *tensors;              /* Vgg19RawTensor, in file order */
   GHashTable *by_name;          /* name -> Vgg19RawTensor* */
 };
@@ -44,6 +53,9 @@ vgg19_tensor_file_free (Vgg19TensorFile * file)
     g_array_free (file->tensors, TRUE);
   if (file->bytes)
     g_bytes_unref (file->bytes);
+  if (file->fd >= 0)
+    close (file->fd);
+  g_free (file->staging);
   g_free (file->name);
   g_free (file);
 }
@@ -120,6 +132,7 @@ vgg19_tensor_file_open_bytes (const char *display_name, GBytes * bytes,
   file = g_new0 (Vgg19TensorFile, 1);
   file->name = g_strdup (display_name);
   file->bytes = g_bytes_ref (bytes);
+  file->fd = -1;
   file->tensors = g_array_new (FALSE, TRUE, sizeof (Vgg19RawTensor));
   g_array_set_clear_func (file->tensors, clear_tensor);
   file->by_name = g_hash_table_new (g_str_hash, g_str_equal);
@@ -185,18 +198,120 @@ vgg19_tensor_file_open (const char *path, GError ** error)
     return NULL;
   }
   mapped = g_mapped_file_new_from_fd (fd, FALSE, &map_error);
-  close (fd);
   if (mapped == NULL) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_IO, "%s: cannot map: %s",
         path, map_error->message);
     g_error_free (map_error);
+    close (fd);
     return NULL;
   }
   bytes = g_mapped_file_get_bytes (mapped);
   g_mapped_file_unref (mapped);
   file = vgg19_tensor_file_open_bytes (path, bytes, error);
   g_bytes_unref (bytes);
+  if (file == NULL) {
+    close (fd);
+    return NULL;
+  }
+  /* The tensors are read in file order: let the kernel read ahead far
+   * when the file is not cached yet (advice only; failure is harmless). */
+  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  file->fd = fd;
   return file;
+}
+
+/* Reads @n bytes at @offset, all of them: a file that ends early was
+ * truncated after it was opened and parsed. */
+static gboolean
+read_at (Vgg19TensorFile * file, const Vgg19RawTensor * tensor,
+    guint8 * dst, guint64 n, guint64 offset, GError ** error)
+{
+  while (n > 0) {
+    /* Linux transfers at most about 2 GB per call. */
+    gsize want = (gsize) MIN (n, G_GUINT64_CONSTANT (1) << 30);
+    gssize got = pread (file->fd, dst, want, (off_t) offset);
+
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_IO,
+          "%s: cannot read tensor '%s' at offset %" G_GUINT64_FORMAT ": %s",
+          file->name, tensor->name, offset, g_strerror (saved_errno));
+      return FALSE;
+    }
+    if (got == 0) {
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_IO,
+          "%s: cannot read tensor '%s': the file ends at offset %"
+          G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " bytes short (was it "
+          "truncated while being loaded?)", file->name, tensor->name,
+          offset, n);
+      return FALSE;
+    }
+    dst += got;
+    offset += (guint64) got;
+    n -= (guint64) got;
+  }
+  return TRUE;
+}
+
+gboolean
+vgg19_tensor_file_read_f32 (Vgg19TensorFile * file,
+    const Vgg19RawTensor * tensor, float *dst, GError ** error)
+{
+  gsize file_size;
+  const guint8 *base;
+  guint elem_size;
+  guintptr start, begin;
+  guint64 offset, n_bytes, done, count, per_read;
+
+  g_return_val_if_fail (file != NULL && tensor != NULL && dst != NULL,
+      FALSE);
+
+  if (file->fd < 0) {
+    vgg19_raw_tensor_to_f32 (tensor, dst);
+    return TRUE;
+  }
+  if (tensor->n_elements == 0)
+    return TRUE;
+
+  base = g_bytes_get_data (file->bytes, &file_size);
+  elem_size = vgg19_dtype_size (tensor->dtype);
+  start = (guintptr) tensor->data;
+  begin = (guintptr) base;
+  /* The reader has checked the tensor against the file; checked again
+   * because from here on its position is an offset for the kernel, not a
+   * pointer the sanitizers can follow. */
+  if (elem_size == 0
+      || !g_uint64_checked_mul (&n_bytes, tensor->n_elements, elem_size)
+      || start < begin || start - begin > file_size
+      || n_bytes > file_size - (start - begin)) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_FORMAT,
+        "%s: tensor '%s' (%" G_GUINT64_FORMAT " %s) does not lie within the "
+        "%" G_GSIZE_FORMAT " bytes of the file", file->name, tensor->name,
+        tensor->n_elements, vgg19_dtype_name (tensor->dtype), file_size);
+    return FALSE;
+  }
+  offset = start - begin;
+
+  /* float32 goes straight to its destination: no copy but the kernel's,
+   * and the mapping is never paged in (it would count in the resident
+   * size next to the converted copy). */
+  if (tensor->dtype == VGG19_DTYPE_F32 && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+    return read_at (file, tensor, (guint8 *) dst, n_bytes, offset, error);
+
+  if (file->staging == NULL)
+    file->staging = g_malloc (STAGING_SIZE);
+  per_read = STAGING_SIZE / elem_size;
+  for (done = 0; done < tensor->n_elements; done += count) {
+    count = MIN (per_read, tensor->n_elements - done);
+    if (!read_at (file, tensor, file->staging, count * elem_size,
+            offset + done * elem_size, error))
+      return FALSE;
+    vgg19_dtype_to_f32 (tensor->dtype, file->staging, count, dst + done);
+  }
+  return TRUE;
 }
 
 const char *

@@ -8,10 +8,12 @@
  *  - PyTorch zip archives (>= 1.6): <name>/data.pkl plus <name>/data/<key>;
  *  - safetensors: u64 header length, JSON header, raw data.
  *
- * The file is memory-mapped; tensors point into the mapping. Every offset,
- * count and shape read from the file is checked against the file's size
- * before use, so a hostile file gives a GError, never an out-of-bounds read
- * or an allocation larger than the file.
+ * The file is memory-mapped for parsing; tensors point into the mapping.
+ * Every offset, count and shape read from the file is checked against the
+ * file's size before use, so a hostile file gives a GError, never an
+ * out-of-bounds read or an allocation larger than the file. The tensors'
+ * contents are best read with vgg19_tensor_file_read_f32(), which does not
+ * page the mapping in.
  */
 #ifndef VGG19_WEIGHTS_TENSOR_FILE_H
 #define VGG19_WEIGHTS_TENSOR_FILE_H
@@ -77,6 +79,16 @@ const Vgg19RawTensor *vgg19_tensor_file_get (const Vgg19TensorFile * file,
 /* NULL when there is no tensor of that name. */
 const Vgg19RawTensor *vgg19_tensor_file_lookup (const Vgg19TensorFile * file,
     const char *name);
+
+/* Converts all of @tensor's elements (a tensor of @file) to float32 into
+ * @dst (n_elements), as vgg19_raw_tensor_to_f32() does. For a file opened
+ * by path the bytes are read from the file (pread), float32 straight into
+ * @dst and other dtypes through a small staging buffer, so the mapping
+ * stays out of memory and the only full-size copy is @dst. Returns FALSE
+ * with @error set (VGG19_ERROR_IO) when the file cannot be read or has
+ * shrunk since it was opened. */
+gboolean vgg19_tensor_file_read_f32 (Vgg19TensorFile * file,
+    const Vgg19RawTensor * tensor, float *dst, GError ** error);
 
 /* Converts all of @tensor's elements to float32 into @dst (n_elements).
  * Defined for the float dtypes (vgg19_dtype_is_float()): F32 is copied,

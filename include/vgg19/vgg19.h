@@ -449,11 +449,72 @@ typedef struct
  *
  * 8-bit RGB to [0, 1], resized as @mode says, then normalised with the
  * ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225).
+ * It builds the resize filter's tables for this one image; to preprocess
+ * many images (a video), a #Vgg19Preprocessor keeps them.
  *
  * Returns: FALSE with @error set on an invalid image description.
  */
 VGG19_API gboolean vgg19_preprocess_packed (const Vgg19PackedImage * image,
     Vgg19Resize mode, float *out, GError ** error);
+
+/**
+ * Vgg19Preprocessor:
+ *
+ * vgg19_preprocess_packed() for a stream of images: the same result, bit
+ * for bit, without rebuilding the resize filter's tables and scratch rows
+ * for every image. The tables are built for one image size (given to
+ * vgg19_preprocessor_new(), or else that of the first image) and kept
+ * while the images have that size; an image of another size rebuilds
+ * them. run() allocates only then, so a video stream of the size given at
+ * creation runs without allocating.
+ *
+ * A preprocessor is not thread-safe: use one per thread (or per stream).
+ */
+typedef struct _Vgg19Preprocessor Vgg19Preprocessor;
+
+/**
+ * vgg19_preprocessor_new:
+ * @mode: resize mode.
+ * @width: width of the images to come, or 0 when not known.
+ * @height: height of the images to come, or 0 when not known.
+ * @error: return location for an error.
+ *
+ * Builds the tables for @width x @height now, so that the first image of
+ * that size is as quick as the next ones; with 0x0 they are built at the
+ * first image.
+ *
+ * Returns: (transfer full): a preprocessor, or NULL with @error set:
+ * VGG19_ERROR_INVALID_ARGUMENT when @mode is not a Vgg19Resize value, only
+ * one side is 0, or @mode refuses the size (see vgg19_preprocess_size());
+ * VGG19_ERROR_NO_MEMORY when the tables cannot be allocated.
+ */
+VGG19_API Vgg19Preprocessor *vgg19_preprocessor_new (Vgg19Resize mode,
+    guint width, guint height, GError ** error);
+
+/** vgg19_preprocessor_free: frees @pre; NULL is allowed. */
+VGG19_API void vgg19_preprocessor_free (Vgg19Preprocessor * pre);
+
+/** vgg19_preprocessor_get_resize: Returns: the mode @pre was made with. */
+VGG19_API Vgg19Resize vgg19_preprocessor_get_resize (const Vgg19Preprocessor *
+    pre);
+
+/**
+ * vgg19_preprocessor_run:
+ * @pre: a preprocessor.
+ * @image: the image; any size, which may change from one call to the next.
+ * @out: 3 x out_height x out_width floats, sized with
+ *   vgg19_preprocess_size() for the preprocessor's mode and this image.
+ * @error: return location for an error.
+ *
+ * Exactly what vgg19_preprocess_packed() computes for @image and the
+ * preprocessor's mode.
+ *
+ * Returns: FALSE with @error set on an invalid image description, an image
+ * the mode refuses (see vgg19_preprocess_size()) or a failed allocation of
+ * the tables for a new size; @pre stays usable.
+ */
+VGG19_API gboolean vgg19_preprocessor_run (Vgg19Preprocessor * pre,
+    const Vgg19PackedImage * image, float *out, GError ** error);
 
 /* ------------------------------------------------------------------ */
 /* Results                                                              */

@@ -663,6 +663,169 @@ START_TEST (test_golden_classifier_modes)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- */
+/* Preprocessors                                                     */
+/* ---------------------------------------------------------------- */
+
+/* A preprocessor keeps the tables of the last size and the rows of the
+ * last image: each image of a sequence whose size changes back and forth,
+ * whose pixels differ from one image to the next (stale rows would show,
+ * in images with fewer rows than the filter's taps) and whose layout
+ * changes at a constant size (the tables depend on the size only) must
+ * come out bit for bit as the one-shot function gives it. */
+START_TEST (test_preprocessor_matches_one_shot)
+{
+  static const guint sizes[][2] = {
+    {640, 480}, {640, 480}, {97, 300}, {640, 480}, {224, 224}, {33, 2000},
+    {97, 300}, {1, 1}, {1, 1}, {7, 5}, {7, 5}, {640, 480}, {300, 97},
+    {300, 97},
+  };
+  static const Vgg19Resize modes[] = {
+    VGG19_RESIZE_STRETCH, VGG19_RESIZE_CROP, VGG19_RESIZE_NONE,
+  };
+  guint m, i;
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    GError *error = NULL;
+    /* Tables built up front for the first size, or at the first image. */
+    Vgg19Preprocessor *pre = vgg19_preprocessor_new (modes[m],
+        m == 1 ? sizes[0][0] : 0, m == 1 ? sizes[0][1] : 0, &error);
+
+    ck_assert_msg (pre != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq (vgg19_preprocessor_get_resize (pre), modes[m]);
+    for (i = 0; i < G_N_ELEMENTS (sizes); i++) {
+      guint w = sizes[i][0], h = sizes[i][1], ow, oh;
+      /* Alternately packed RGB and padded BGRx rows. */
+      guint ps = i % 2 ? 4 : 3;
+      gsize stride = (gsize) w * ps + (i % 2 ? 12 : 0);
+      guint8 *px = random_rgb (stride, h, 1000 * m + i);
+      Vgg19PackedImage im = { px, w, h, stride, ps, i % 2 ? 2 : 0, 1,
+        i % 2 ? 0 : 2
+      };
+      float *expected, *got;
+      gsize n;
+
+      if (!vgg19_preprocess_size (modes[m], w, h, &ow, &oh, NULL)) {
+        /* Too small for "none": refused, and the preprocessor stays
+         * usable for the next image. */
+        float dummy[3];
+
+        ck_assert (!vgg19_preprocessor_run (pre, &im, dummy, &error));
+        ck_assert (g_error_matches (error, VGG19_ERROR,
+                VGG19_ERROR_INVALID_ARGUMENT));
+        g_clear_error (&error);
+        g_free (px);
+        continue;
+      }
+      n = 3 * (gsize) ow * oh;
+      expected = g_new (float, n);
+      got = g_new (float, n);
+      memset (got, 0xff, n * sizeof (float));
+      ck_assert (vgg19_preprocess_packed (&im, modes[m], expected, NULL));
+      ck_assert_msg (vgg19_preprocessor_run (pre, &im, got, &error),
+          "%s", error ? error->message : "");
+      ck_assert_msg (memcmp (expected, got, n * sizeof (float)) == 0,
+          "%s, image %u (%ux%u): differs from vgg19_preprocess_packed()",
+          vgg19_resize_to_string (modes[m]), i, w, h);
+      g_free (expected);
+      g_free (got);
+      g_free (px);
+    }
+    vgg19_preprocessor_free (pre);
+  }
+}
+END_TEST
+
+/* The golden values computed by torch, through a preprocessor that has
+ * seen another size first. */
+START_TEST (test_preprocessor_golden)
+{
+  guint8 *rgb = pattern_rgb (40, 30), *other = random_rgb (64, 48, 7);
+  Vgg19PackedImage im = rgb_image (rgb, 40, 30);
+  Vgg19PackedImage first = rgb_image (other, 64, 48);
+  float *out = g_new (float, 3 * 224 * 224);
+  guint m, c, p;
+
+  for (m = 0; m < 2; m++) {
+    Vgg19Resize mode = m == 0 ? VGG19_RESIZE_STRETCH : VGG19_RESIZE_CROP;
+    const float *golden = m == 0 ? golden_40x30_stretch : golden_40x30_crop;
+    Vgg19Preprocessor *pre = vgg19_preprocessor_new (mode, 64, 48, NULL);
+
+    ck_assert (vgg19_preprocessor_run (pre, &first, out, NULL));
+    ck_assert (vgg19_preprocessor_run (pre, &im, out, NULL));
+    for (c = 0; c < 3; c++)
+      for (p = 0; p < 7; p++) {
+        gsize at = ((gsize) c * 224 + golden_points[p][0]) * 224
+            + golden_points[p][1];
+
+        ck_assert_float_eq_tol (out[at], golden[c * 7 + p], TOL);
+      }
+    vgg19_preprocessor_free (pre);
+  }
+  g_free (out);
+  g_free (other);
+  g_free (rgb);
+}
+END_TEST
+
+START_TEST (test_preprocessor_errors)
+{
+  GError *error = NULL;
+  guint8 *rgb = pattern_rgb (40, 30);
+  Vgg19PackedImage im = rgb_image (rgb, 40, 30), bad = im;
+  float *out = g_new (float, 3 * 224 * 224);
+  Vgg19Preprocessor *pre;
+
+  ck_assert_ptr_null (vgg19_preprocessor_new ((Vgg19Resize) 7, 0, 0,
+          &error));
+  ck_assert (g_error_matches (error, VGG19_ERROR,
+          VGG19_ERROR_INVALID_ARGUMENT));
+  ck_assert_msg (strstr (error->message, "resize mode 7") != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  ck_assert_ptr_null (vgg19_preprocessor_new (VGG19_RESIZE_CROP, 640, 0,
+          &error));
+  ck_assert_msg (strstr (error->message, "640x0") != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  /* The size is checked as vgg19_preprocess_size() does. */
+  ck_assert_ptr_null (vgg19_preprocessor_new (VGG19_RESIZE_NONE, 16, 16,
+          &error));
+  ck_assert_msg (strstr (error->message, "smaller than the network's "
+          "minimum") != NULL, "%s", error->message);
+  g_clear_error (&error);
+
+  ck_assert (!vgg19_preprocessor_run (NULL, &im, out, &error));
+  ck_assert (g_error_matches (error, VGG19_ERROR,
+          VGG19_ERROR_INVALID_ARGUMENT));
+  g_clear_error (&error);
+
+  pre = vgg19_preprocessor_new (VGG19_RESIZE_STRETCH, 40, 30, NULL);
+  ck_assert (vgg19_preprocessor_run (pre, &im, out, NULL));
+  /* The same checks as the one-shot function, with the same messages. */
+  bad.stride = 10;
+  ck_assert (!vgg19_preprocessor_run (pre, &bad, out, &error));
+  ck_assert_msg (strstr (error->message, "stride of 10 bytes is shorter")
+      != NULL, "%s", error->message);
+  g_clear_error (&error);
+  ck_assert (!vgg19_preprocessor_run (pre, NULL, out, &error));
+  ck_assert_msg (strstr (error->message, "no pixel data") != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  ck_assert (!vgg19_preprocessor_run (pre, &im, NULL, &error));
+  ck_assert_msg (strstr (error->message, "no output buffer") != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  /* Still usable. */
+  ck_assert (vgg19_preprocessor_run (pre, &im, out, NULL));
+  vgg19_preprocessor_free (pre);
+  vgg19_preprocessor_free (NULL);
+
+  g_free (out);
+  g_free (rgb);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -685,6 +848,9 @@ main (void)
   tcase_add_test (tc, test_invalid_descriptions);
   tcase_add_test (tc, test_golden_small);
   tcase_add_test (tc, test_golden_classifier_modes);
+  tcase_add_test (tc, test_preprocessor_matches_one_shot);
+  tcase_add_test (tc, test_preprocessor_golden);
+  tcase_add_test (tc, test_preprocessor_errors);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);

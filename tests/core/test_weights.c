@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include <vgg19/vgg19.h>
@@ -223,36 +224,42 @@ START_TEST (test_dtype_names)
 }
 END_TEST
 
-/* All 65536 halves and bfloats, read from an odd address. */
+/* All 65536 halves and bfloats, read from an odd address. The conversions
+ * work in blocks of elements, so each is also run from starts and counts
+ * that leave a partial block at the end (or only a partial block). */
 START_TEST (test_half_conversions)
 {
+  static const guint starts[] = { 0, 1, 63, 64, 65, 127, 65535 };
   guint8 *buf = g_malloc (1 + 2 * 65536);
   float *out = g_new (float, 65536);
   Vgg19RawTensor t = { 0 };
-  guint i, pass;
+  guint i, pass, s;
 
   for (i = 0; i < 65536; i++) {
     buf[1 + 2 * i] = i & 0xff;
     buf[2 + 2 * i] = i >> 8;
   }
   t.n_dims = 1;
-  t.shape[0] = 65536;
-  t.n_elements = 65536;
-  t.data = buf + 1;
-  for (pass = 0; pass < 2; pass++) {
-    t.dtype = pass == 0 ? VGG19_DTYPE_F16 : VGG19_DTYPE_BF16;
-    vgg19_raw_tensor_to_f32 (&t, out);
-    for (i = 0; i < 65536; i++) {
-      double ref = pass == 0 ? half_reference (i) : bf16_reference (i);
+  for (s = 0; s < G_N_ELEMENTS (starts); s++)
+    for (pass = 0; pass < 2; pass++) {
+      guint first = starts[s];
 
-      if (isnan (ref))
-        REQUIRE (isnan (out[i]), "0x%04x is not a NaN", i);
-      else
-        REQUIRE ((double) out[i] == ref, "%s 0x%04x: %.9g, expected %.9g",
-            pass ? "BF16" : "F16", i, out[i], ref);
-      REQUIRE (!!signbit (out[i]) == (int) (i >> 15), "sign of 0x%04x", i);
+      t.shape[0] = t.n_elements = 65536 - first;
+      t.data = buf + 1 + 2 * first;
+      t.dtype = pass == 0 ? VGG19_DTYPE_F16 : VGG19_DTYPE_BF16;
+      vgg19_raw_tensor_to_f32 (&t, out);
+      for (i = first; i < 65536; i++) {
+        double ref = pass == 0 ? half_reference (i) : bf16_reference (i);
+        float v = out[i - first];
+
+        if (isnan (ref))
+          REQUIRE (isnan (v), "0x%04x is not a NaN", i);
+        else
+          REQUIRE ((double) v == ref, "%s 0x%04x (from %u): %.9g, "
+              "expected %.9g", pass ? "BF16" : "F16", i, first, v, ref);
+        REQUIRE (!!signbit (v) == (int) (i >> 15), "sign of 0x%04x", i);
+      }
     }
-  }
   g_free (out);
   g_free (buf);
 }
@@ -622,11 +629,14 @@ static const TensorSpec two_tensors[] = {
 static const float f32_payload[6] = { 0.5f, 1.5f, -2.0f, 3.0f, 4.0f, 5.0f };
 static const guint16 f16_payload[3] = { 0x3c00, 0x4000, 0xc200 };
 
+/* Both ways of reading a tensor: from the bytes in memory, and through
+ * the file (which reads by offset when the file was opened by path). */
 static void
 check_two_tensors (Vgg19TensorFile * file, const char *format)
 {
   const Vgg19RawTensor *t;
-  float out[6];
+  GError *error = NULL;
+  float out[6], read[6];
 
   ck_assert_str_eq (vgg19_tensor_file_format (file), format);
   ck_assert_uint_eq (vgg19_tensor_file_n_tensors (file), 2);
@@ -636,11 +646,18 @@ check_two_tensors (Vgg19TensorFile * file, const char *format)
   ck_assert_uint_eq (t->n_dims, 2);
   vgg19_raw_tensor_to_f32 (t, out);
   ck_assert (memcmp (out, f32_payload, sizeof f32_payload) == 0);
+  ck_assert_msg (vgg19_tensor_file_read_f32 (file, t, read, &error), "%s",
+      error ? error->message : "");
+  ck_assert (memcmp (read, f32_payload, sizeof f32_payload) == 0);
   t = vgg19_tensor_file_get (file, 1);
   ck_assert_str_eq (t->name, "conv.bias");
   ck_assert_int_eq (t->dtype, VGG19_DTYPE_F16);
   vgg19_raw_tensor_to_f32 (t, out);
   ck_assert (out[0] == 2.0f && out[1] == -3.0f);
+  read[0] = read[1] = 0.0f;
+  ck_assert_msg (vgg19_tensor_file_read_f32 (file, t, read, &error), "%s",
+      error ? error->message : "");
+  ck_assert (read[0] == 2.0f && read[1] == -3.0f);
 }
 
 typedef struct
@@ -1048,6 +1065,130 @@ START_TEST (test_open_errors)
 }
 END_TEST
 
+/* Reading tensors of a file opened by path goes through pread, float32
+ * straight into the destination and the other dtypes through a staging
+ * buffer of a few hundred kB: tensors larger than that buffer, with
+ * element counts that leave partial chunks and partial conversion blocks,
+ * must give the same bits as converting the bytes in memory. */
+typedef struct
+{
+  const char *name;
+  const char *dtype;
+  guint elem_size;
+  guint n;
+} PathTensor;
+
+static const PathTensor path_tensors[] = {
+  {"f32", "F32", 4, 70001},
+  {"f16", "F16", 2, 3 * 65536 + 5},
+  {"bf16", "BF16", 2, 3 * 65536 + 5},
+  {"f64", "F64", 8, 40001},
+  {"i8", "I8", 1, 5},
+};
+
+static Buf *
+path_test_file (void)
+{
+  GString *header = g_string_new ("{");
+  Buf *payload = g_byte_array_new (), *b;
+  guint i, k;
+
+  for (i = 0; i < G_N_ELEMENTS (path_tensors); i++) {
+    const PathTensor *t = &path_tensors[i];
+    guint begin = payload->len;
+
+    for (k = 0; k < t->n; k++) {
+      if (t->elem_size == 8) {
+        double d = (k % 2 ? -1.0 : 1.0) / (k + 3.0);
+
+        put (payload, &d, 8);
+      } else if (t->elem_size == 4) {
+        float f = (float) k * 0.25f - 1000.0f;
+
+        put (payload, &f, 4);
+      } else {
+        /* Every half and bfloat in turn, NaNs and subnormals included. */
+        put_le (payload, (k * 7u + i) & 0xffff, t->elem_size);
+      }
+    }
+    g_string_append_printf (header, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":"
+        "[%u],\"data_offsets\":[%u,%u]}", i ? "," : "", t->name, t->dtype,
+        t->n, begin, payload->len);
+  }
+  g_string_append_c (header, '}');
+  b = safetensors (header->str, payload->data, payload->len);
+  g_string_free (header, TRUE);
+  g_byte_array_unref (payload);
+  return b;
+}
+
+START_TEST (test_read_by_path)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("vgg19-weights-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "large.safetensors", NULL);
+  Buf *b = path_test_file ();
+  Vgg19TensorFile *file;
+  const Vgg19RawTensor *t;
+  guint i;
+
+  ck_assert (g_file_set_contents (path, (const char *) b->data, b->len,
+          NULL));
+  file = vgg19_tensor_file_open (path, &error);
+  ck_assert_msg (file != NULL, "%s", error ? error->message : "");
+  for (i = 0; i < G_N_ELEMENTS (path_tensors); i++) {
+    float *expected, *read;
+
+    t = vgg19_tensor_file_lookup (file, path_tensors[i].name);
+    ck_assert_ptr_nonnull (t);
+    ck_assert_uint_eq (t->n_elements, path_tensors[i].n);
+    expected = g_new (float, t->n_elements);
+    read = g_new (float, t->n_elements);
+    vgg19_raw_tensor_to_f32 (t, expected);
+    memset (read, 0x5a, t->n_elements * sizeof (float));
+    ck_assert_msg (vgg19_tensor_file_read_f32 (file, t, read, &error),
+        "%s: %s", t->name, error ? error->message : "");
+    ck_assert_msg (memcmp (expected, read, t->n_elements * sizeof (float))
+        == 0, "%s: reading by offset differs from converting in memory",
+        t->name);
+    g_free (expected);
+    g_free (read);
+  }
+
+  /* The file shrinks after it was parsed (overwritten in place): the
+   * tensors still inside it read, the others fail cleanly instead of
+   * faulting on the mapping. The cut falls inside "f64". */
+  ck_assert_int_eq (truncate (path, b->len - 5 - 8 * 1000), 0);
+  {
+    float *read = g_new (float, 70001);
+
+    t = vgg19_tensor_file_lookup (file, "f32");
+    ck_assert_msg (vgg19_tensor_file_read_f32 (file, t, read, &error), "%s",
+        error ? error->message : "");
+    ck_assert (read[4] == -999.0f);
+    for (i = 3; i < 5; i++) {
+      t = vgg19_tensor_file_lookup (file, path_tensors[i].name);
+      ck_assert (!vgg19_tensor_file_read_f32 (file, t, read, &error));
+      ck_assert_msg (g_error_matches (error, VGG19_ERROR, VGG19_ERROR_IO),
+          "%s", error->message);
+      ck_assert_msg (g_str_has_prefix (error->message, path)
+          && strstr (error->message, t->name) != NULL
+          && strstr (error->message, "the file ends at offset") != NULL,
+          "%s", error->message);
+      g_clear_error (&error);
+    }
+    g_free (read);
+  }
+  vgg19_tensor_file_free (file);
+
+  g_byte_array_unref (b);
+  g_remove (path);
+  g_free (path);
+  g_rmdir (dir);
+  g_free (dir);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- */
 /* Files written by PyTorch                                          */
 /* ---------------------------------------------------------------- */
@@ -1077,6 +1218,7 @@ check_expected_tensors (Vgg19TensorFile * file, const Vgg19JsonValue * f)
 {
   const Vgg19JsonValue *list = vgg19_json_object_get (f, "tensors");
   const char *id = fixture_string (f, "id");
+  GError *error = NULL;
   guint i, k;
 
   ck_assert_ptr_nonnull (list);
@@ -1086,7 +1228,7 @@ check_expected_tensors (Vgg19TensorFile * file, const Vgg19JsonValue * f)
     const Vgg19JsonValue *shape = vgg19_json_object_get (e, "shape");
     const Vgg19JsonValue *values = vgg19_json_object_get (e, "values");
     const Vgg19RawTensor *t = vgg19_tensor_file_get (file, i);
-    float *out;
+    float *out, *read;
 
     /* Same names in the same order, each found by lookup. */
     ck_assert_str_eq (t->name, vgg19_json_object_get (e, "name")->string);
@@ -1102,6 +1244,7 @@ check_expected_tensors (Vgg19TensorFile * file, const Vgg19JsonValue * f)
     ck_assert_uint_eq (t->n_elements, values->n);
 
     out = g_new (float, values->n + 1);
+    read = g_new (float, values->n + 1);
     vgg19_raw_tensor_to_f32 (t, out);
     /* Exact: every conversion here is exact, or rounds to nearest like
      * torch's .float(). */
@@ -1109,6 +1252,13 @@ check_expected_tensors (Vgg19TensorFile * file, const Vgg19JsonValue * f)
       REQUIRE (out[k] == (float) values->items[k]->number,
           "%s: %s[%u] = %.9g, expected %.9g", id, t->name, k, out[k],
           values->items[k]->number);
+    /* The file was opened by path: this reads by offset, not through the
+     * mapping, and must give the same bits. */
+    ck_assert_msg (vgg19_tensor_file_read_f32 (file, t, read, &error),
+        "%s: %s: %s", id, t->name, error ? error->message : "");
+    ck_assert_msg (memcmp (out, read, values->n * sizeof (float)) == 0,
+        "%s: %s differs when read from the file", id, t->name);
+    g_free (read);
     g_free (out);
   }
   ck_assert_ptr_null (vgg19_tensor_file_lookup (file, "no such tensor"));
@@ -1213,6 +1363,7 @@ weights_suite (guint n_fixtures)
   tcase_add_test (tc, test_torch_zip);
   tcase_add_test (tc, test_torch_zip_errors);
   tcase_add_test (tc, test_open_errors);
+  tcase_add_test (tc, test_read_by_path);
   suite_add_tcase (s, tc);
 
   if (n_fixtures > 0) {
