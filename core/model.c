@@ -7,6 +7,8 @@
 
 #include "aligned.h"
 #include "conv3x3.h"
+#include "cpu.h"
+#include "winograd.h"
 #include "tensor_file.h"
 
 /* Tensor names of the classifier in the two conventions we read. */
@@ -103,7 +105,7 @@ load_conv (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
   const Vgg19RawTensor *wt, *bt;
   gsize n = (gsize) m->out_channels * m->in_channels * 9;
   float *plain = NULL;
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, winograd;
 
   wt = require_tensor (ld, wname, 4, wshape, 0, NULL, error);
   if (wt == NULL)
@@ -113,15 +115,27 @@ load_conv (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
     goto out;
 
   p->in_block = m->in_channels < VGG19_CBLOCK ? m->in_channels : VGG19_CBLOCK;
+  winograd = vgg19_winograd_applies (m->in_channels, m->out_channels)
+      && vgg19_cpu_use_winograd ();
   if ((plain = vgg19_alloc_floats (n, wname, error)) == NULL
-      || (p->weights = vgg19_alloc_floats (n, wname, error)) == NULL
       || (p->bias = vgg19_alloc_floats (m->out_channels, bname, error)) == NULL)
+    goto out;
+  if (winograd)
+    p->winograd_u = vgg19_alloc_floats (n / 9 * VGG19_WINOGRAD_POINTS, wname,
+        error);
+  else
+    p->weights = vgg19_alloc_floats (n, wname, error);
+  if (p->weights == NULL && p->winograd_u == NULL)
     goto out;
 
   if (!vgg19_tensor_file_read_f32 (ld->file, wt, plain, error))
     goto out;
-  vgg19_pack_conv3x3_weights (plain, m->out_channels, m->in_channels,
-      p->in_block, p->weights);
+  if (winograd)
+    vgg19_winograd_pack_u (plain, m->out_channels, m->in_channels,
+        p->winograd_u);
+  else
+    vgg19_pack_conv3x3_weights (plain, m->out_channels, m->in_channels,
+        p->in_block, p->weights);
   if (!vgg19_tensor_file_read_f32 (ld->file, bt, p->bias, error))
     goto out;
   model->n_parameters += wt->n_elements + bt->n_elements;
@@ -247,6 +261,7 @@ model_free (Vgg19Model * model)
   if (model->convs) {
     for (i = 0; i < model->net->n_convs; i++) {
       vgg19_free_floats (model->convs[i].weights);
+      vgg19_free_floats (model->convs[i].winograd_u);
       vgg19_free_floats (model->convs[i].bias);
     }
     g_free (model->convs);

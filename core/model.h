@@ -10,7 +10,11 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  float *weights;               /* packed for the conv3x3 kernels */
+  /* One of the two forms, chosen at load: Winograd's U (winograd.h) for
+   * the layers vgg19_winograd_applies() to, else the direct kernels'
+   * packed weights (conv3x3.h). */
+  float *weights;               /* packed for the conv3x3 kernels, or NULL */
+  float *winograd_u;            /* U, 36 * out * in floats, or NULL */
   float *bias;                  /* out_channels */
   guint in_block;               /* ibs: 3 for the image input, else 16 */
 } Vgg19ConvParams;
