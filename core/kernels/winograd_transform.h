@@ -29,48 +29,52 @@
 
 #define WT_LANES VGG19_CBLOCK
 
-/* B^T applied to six lane vectors d[0 * s] .. d[5 * s] (stride s floats),
- * into r[0 * rs] .. r[5 * rs]. */
+/* The 16 channels of one pixel as one value. GCC's vector extension lowers
+ * it to whatever this file is compiled for (one zmm, two ymm, four xmm),
+ * and the transforms' 6x6 tiles stay in registers instead of going through
+ * memory between the two passes. aligned (4): activations, V and M are
+ * read and written without alignment assumptions. */
+typedef float WtVec __attribute__ ((vector_size (WT_LANES * sizeof (float)),
+        aligned (4)));
+
+typedef gint32 WtMask __attribute__ ((vector_size (WT_LANES * sizeof (float)),
+        aligned (4)));
+
+/* Macros rather than functions: a function returning a 64-byte vector
+ * would have a different ABI in each ISA's build. */
+#define WT_LOAD(p) (*(const WtVec *) (p))
+#define WT_STORE(p, x) (*(WtVec *) (p) = (x))
+
+/* B^T applied to d[0] .. d[5], into r[0] .. r[5]. Multiplications are
+ * by powers of two only (5 x = 4 x + x), which are exact, so whether the
+ * compiler fuses a multiply with an add (FMA) cannot change a bit: every
+ * ISA's transform gives the portable one's V exactly. */
 static inline void
-winograd_bt (const float *d, gsize s, float *r, gsize rs)
+winograd_bt (const WtVec d[6], WtVec r[6])
 {
-  guint o;
+  /* Rows 1-2 and 3-4 share an even and an odd part. */
+  const WtVec e12 = d[4] - 4.0f * d[2], o12 = d[3] - 4.0f * d[1];
+  const WtVec e34 = d[4] - d[2], o34 = 2.0f * (d[3] - d[1]);
 
-  for (o = 0; o < WT_LANES; o++) {
-    const float d0 = d[o], d1 = d[s + o], d2 = d[2 * s + o],
-        d3 = d[3 * s + o], d4 = d[4 * s + o], d5 = d[5 * s + o];
-    /* Shared partial sums: rows 1-2 and 3-4 differ only in the sign of
-     * their odd part. */
-    const float e12 = d4 - 4.0f * d2, o12 = d3 - 4.0f * d1;
-    const float e34 = d4 - d2, o34 = 2.0f * (d3 - d1);
-
-    r[o] = 4.0f * d0 - 5.0f * d2 + d4;
-    r[rs + o] = e12 + o12;
-    r[2 * rs + o] = e12 - o12;
-    r[3 * rs + o] = e34 + o34;
-    r[4 * rs + o] = e34 - o34;
-    r[5 * rs + o] = 4.0f * d1 - 5.0f * d3 + d5;
-  }
+  r[0] = (4.0f * d[0] + d[4]) - (4.0f * d[2] + d[2]);
+  r[1] = e12 + o12;
+  r[2] = e12 - o12;
+  r[3] = e34 + o34;
+  r[4] = e34 - o34;
+  r[5] = (4.0f * d[1] + d[5]) - (4.0f * d[3] + d[3]);
 }
 
-/* A^T applied to six lane vectors m[0 * s] .. m[5 * s], into
- * y[0 * ys] .. y[3 * ys]. */
+/* A^T applied to m[0] .. m[5], into y[0] .. y[3]; powers of two only. */
 static inline void
-winograd_at (const float *m, gsize s, float *y, gsize ys)
+winograd_at (const WtVec m[6], WtVec y[4])
 {
-  guint o;
+  const WtVec a12 = m[1] + m[2], s12 = m[1] - m[2];
+  const WtVec a34 = m[3] + m[4], s34 = m[3] - m[4];
 
-  for (o = 0; o < WT_LANES; o++) {
-    const float m0 = m[o], m1 = m[s + o], m2 = m[2 * s + o],
-        m3 = m[3 * s + o], m4 = m[4 * s + o], m5 = m[5 * s + o];
-    const float a12 = m1 + m2, s12 = m1 - m2;
-    const float a34 = m3 + m4, s34 = m3 - m4;
-
-    y[o] = m0 + a12 + a34;
-    y[ys + o] = s12 + 2.0f * s34;
-    y[2 * ys + o] = a12 + 4.0f * a34;
-    y[3 * ys + o] = s12 + 8.0f * s34 + m5;
-  }
+  y[0] = m[0] + a12 + a34;
+  y[1] = s12 + 2.0f * s34;
+  y[2] = a12 + 4.0f * a34;
+  y[3] = s12 + 8.0f * s34 + m[5];
 }
 
 /* See Vgg19WinogradInputFn. Tile (ty, tx) reads bordered rows 4 ty ..
@@ -81,9 +85,7 @@ winograd_input_tiles (const Vgg19WinogradLayer * l, guint first_tile,
     guint n, float *v, guint n_tiles)
 {
   const gsize point_stride = (gsize) l->in_blocks * n_tiles * WT_LANES;
-  float d[36 * WT_LANES] __attribute__ ((aligned (64)));
-  float t[36 * WT_LANES] __attribute__ ((aligned (64)));
-  float r[36 * WT_LANES] __attribute__ ((aligned (64)));
+  const WtVec zero = { 0 };
   guint k, ib, i, j;
 
   for (k = 0; k < n; k++) {
@@ -92,31 +94,31 @@ winograd_input_tiles (const Vgg19WinogradLayer * l, guint first_tile,
     const guint x0 = (tile % l->tiles_x) * VGG19_WINOGRAD_OUT;
     const guint rows = MIN (VGG19_WINOGRAD_IN, l->height + 2 - y0);
     const guint cols = MIN (VGG19_WINOGRAD_IN, l->width + 2 - x0);
-    const gboolean whole = rows == VGG19_WINOGRAD_IN &&
-        cols == VGG19_WINOGRAD_IN;
 
     for (ib = 0; ib < l->in_blocks; ib++) {
       const float *src = l->input + ib * l->in_block_stride +
           y0 * l->in_row_stride + (gsize) x0 * WT_LANES;
       float *dst = v + ((gsize) ib * n_tiles + k) * WT_LANES;
+      WtVec t[6][6];            /* B^T applied along each row */
 
-      if (!whole)
-        memset (d, 0, sizeof (d));
-      for (i = 0; i < rows; i++)
-        memcpy (d + i * 6 * WT_LANES, src + i * l->in_row_stride,
-            (gsize) cols * WT_LANES * sizeof (float));
+      for (i = 0; i < 6; i++) {
+        WtVec d[6];
 
-      /* Columns: t[i][j] = sum over k of B^T[i][k] d[k][j]. */
-      for (j = 0; j < 6; j++)
-        winograd_bt (d + j * WT_LANES, 6 * WT_LANES, t + j * WT_LANES,
-            6 * WT_LANES);
-      /* Rows: r[i][j] = sum over k of t[i][k] B[k][j]. */
-      for (i = 0; i < 6; i++)
-        winograd_bt (t + i * 6 * WT_LANES, WT_LANES, r + i * 6 * WT_LANES,
-            WT_LANES);
-      for (i = 0; i < 36; i++)
-        memcpy (dst + i * point_stride, r + i * WT_LANES,
-            WT_LANES * sizeof (float));
+        for (j = 0; j < 6; j++)
+          d[j] = i < rows && j < cols ?
+              WT_LOAD (src + i * l->in_row_stride + j * WT_LANES) : zero;
+        winograd_bt (d, t[i]);
+      }
+      /* Then along each column: V[i][j] = (B^T t[.][j])[i]. */
+      for (j = 0; j < 6; j++) {
+        WtVec col[6], r[6];
+
+        for (i = 0; i < 6; i++)
+          col[i] = t[i][j];
+        winograd_bt (col, r);
+        for (i = 0; i < 6; i++)
+          WT_STORE (dst + (i * 6 + j) * point_stride, r[i]);
+      }
     }
   }
 }
@@ -128,10 +130,8 @@ winograd_output_tiles (const Vgg19WinogradLayer * l, const float *m,
     guint n_blocks)
 {
   const gsize point_stride = (gsize) n_blocks * n_tiles * WT_LANES;
-  float g[36 * WT_LANES] __attribute__ ((aligned (64)));
-  float t[24 * WT_LANES] __attribute__ ((aligned (64)));
-  float y[16 * WT_LANES] __attribute__ ((aligned (64)));
-  guint k, b, i, j, o;
+  const WtVec zero = { 0 };
+  guint k, b, i, j;
 
   for (k = 0; k < n; k++) {
     const guint tile = first_tile + k;
@@ -143,34 +143,34 @@ winograd_output_tiles (const Vgg19WinogradLayer * l, const float *m,
     for (b = 0; b < n_blocks; b++) {
       const guint ob = ob_begin + b;
       const float *src = m + ((gsize) b * n_tiles + k) * WT_LANES;
-      const float *bias = l->bias + (gsize) ob * WT_LANES;
+      const WtVec bias = WT_LOAD (l->bias + (gsize) ob * WT_LANES);
       float *out = l->output + ob * l->out_block_stride +
           (y0 + 1) * l->out_row_stride + (gsize) (x0 + 1) * WT_LANES;
+      WtVec t[6][4];            /* A^T applied along each row */
 
-      for (i = 0; i < 36; i++)
-        memcpy (g + i * WT_LANES, src + i * point_stride,
-            WT_LANES * sizeof (float));
-      /* Columns: t[i][j] = sum over k of A^T[i][k] g[k][j], i < 4. */
-      for (j = 0; j < 6; j++)
-        winograd_at (g + j * WT_LANES, 6 * WT_LANES, t + j * WT_LANES,
-            6 * WT_LANES);
-      /* Rows: y[i][j] = sum over k of t[i][k] A[k][j], j < 4. */
-      for (i = 0; i < 4; i++)
-        winograd_at (t + i * 6 * WT_LANES, WT_LANES, y + i * 4 * WT_LANES,
-            WT_LANES);
+      for (i = 0; i < 6; i++) {
+        WtVec g[6];
 
-      for (i = 0; i < rows; i++)
-        for (j = 0; j < cols; j++) {
-          const float *yy = y + (i * 4 + j) * WT_LANES;
-          float *dst = out + i * l->out_row_stride + (gsize) j * WT_LANES;
+        for (j = 0; j < 6; j++)
+          g[j] = WT_LOAD (src + (i * 6 + j) * point_stride);
+        winograd_at (g, t[i]);
+      }
+      for (j = 0; j < cols; j++) {
+        WtVec col[6], y[4];
 
-          for (o = 0; o < WT_LANES; o++) {
-            const float x = yy[o] + bias[o];
+        for (i = 0; i < 6; i++)
+          col[i] = t[i][j];
+        winograd_at (col, y);
+        for (i = 0; i < rows; i++) {
+          WtVec x = y[i] + bias;
 
-            /* NaN < 0 is false: NaN propagates, as in the direct kernels. */
-            dst[o] = l->relu && x < 0.0f ? 0.0f : x;
-          }
+          /* x < 0 is false for NaN: NaN propagates, as in the direct
+           * kernels. */
+          if (l->relu)
+            x = (WtVec) ((WtMask) x & ~(x < zero));
+          WT_STORE (out + i * l->out_row_stride + (gsize) j * WT_LANES, x);
         }
+      }
     }
   }
 }
