@@ -5,6 +5,7 @@
 #include "aligned.h"
 #include "conv3x3.h"
 #include "cpu.h"
+#include "f32_gemv.h"
 #include "fc.h"
 #include "layout.h"
 #include "model.h"
@@ -45,6 +46,7 @@ struct _Vgg19Session
   Vgg19Isa isa;
   const Vgg19Conv3x3Kernel *conv;
   const Vgg19WinogradKernel *winograd;
+  const Vgg19F32GemvKernel *gemv;
 
   /* The plan, valid when `planned`. */
   gboolean planned;
@@ -120,6 +122,7 @@ vgg19_session_new (Vgg19Model * model, guint n_threads,
   s->isa = vgg19_cpu_isa ();
   s->conv = vgg19_conv3x3_select (s->isa);
   s->winograd = vgg19_winograd_select (s->isa);
+  s->gemv = vgg19_f32_gemv_select (s->isa);
   s->profile = g_array_new (FALSE, FALSE, sizeof (Vgg19LayerTime));
   vgg19_linear_set_threads (vgg19_thread_pool_get_n_threads (pool));
   return s;
@@ -603,6 +606,36 @@ run_features (Vgg19Session * s, Vgg19Blocked * cur)
   }
 }
 
+typedef struct
+{
+  const Vgg19F32GemvKernel *kernel;
+  const Vgg19LinearParams *p;
+  const float *x;
+  float *y;
+  guint in, out;
+} LinearJob;
+
+/* Items are groups of rows_step rows. */
+static void
+linear_rows (gpointer data, guint begin, guint end)
+{
+  const LinearJob *job = data;
+  const guint step = job->kernel->rows_step;
+
+  job->kernel->run (job->p->weights, job->p->bias, job->x, job->in, job->y,
+      begin * step, MIN (end * step, job->out));
+}
+
+static void
+run_linear (Vgg19Session * s, const Vgg19LinearParams * p, guint in,
+    guint out, const float *x, float *y)
+{
+  LinearJob job = { s->gemv, p, x, y, in, out };
+  const guint step = s->gemv->rows_step;
+
+  vgg19_thread_pool_run (s->pool, (out + step - 1) / step, linear_rows, &job);
+}
+
 static void
 run_classifier (Vgg19Session * s, const Vgg19Blocked * pool5)
 {
@@ -627,8 +660,7 @@ run_classifier (Vgg19Session * s, const Vgg19Blocked * pool5)
       const Vgg19LinearParams *p = &s->model->linears[m->conv_index];
       float *y = s->fc_out[m->conv_index];
 
-      vgg19_linear (p->weights, p->bias, m->in_channels, m->out_channels, x,
-          y);
+      run_linear (s, p, m->in_channels, m->out_channels, x, y);
       extract_vector (s, i, y, m->out_channels);
       record_time (s, m, start, 2e-9 * m->in_channels * m->out_channels);
       x = y;

@@ -25,25 +25,18 @@
 
 #include <string.h>
 
+#include "vec16.h"
 #include "winograd.h"
 
 #define WT_LANES VGG19_CBLOCK
 
-/* The 16 channels of one pixel as one value. GCC's vector extension lowers
- * it to whatever this file is compiled for (one zmm, two ymm, four xmm),
- * and the transforms' 6x6 tiles stay in registers instead of going through
- * memory between the two passes. aligned (4): activations, V and M are
- * read and written without alignment assumptions. */
-typedef float WtVec __attribute__ ((vector_size (WT_LANES * sizeof (float)),
-        aligned (4)));
-
-typedef gint32 WtMask __attribute__ ((vector_size (WT_LANES * sizeof (float)),
-        aligned (4)));
-
-/* Macros rather than functions: a function returning a 64-byte vector
- * would have a different ABI in each ISA's build. */
-#define WT_LOAD(p) (*(const WtVec *) (p))
-#define WT_STORE(p, x) (*(WtVec *) (p) = (x))
+/* The 16 channels of one pixel as one value (vec16.h): the transforms'
+ * 6x6 tiles stay in registers instead of going through memory between
+ * the two passes. */
+typedef Vgg19Vec16 WtVec;
+typedef Vgg19Mask16 WtMask;
+#define WT_LOAD VGG19_VEC16_LOAD
+#define WT_STORE VGG19_VEC16_STORE
 
 /* B^T applied to d[0] .. d[5], into r[0] .. r[5]. Multiplications are
  * by powers of two only (5 x = 4 x + x), which are exact, so whether the
