@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "aligned.h"
+#include "bf16_kernels.h"
 #include "conv3x3.h"
 #include "cpu.h"
 #include "f32_gemv.h"
@@ -34,6 +35,7 @@ typedef struct
 typedef struct
 {
   float *v;
+  guint16 *v16;                 /* v in bf16 (bf16 sessions) */
   float *m;
   int v_chunk;                  /* chunk held in v, or -1 */
 } WinogradScratch;
@@ -47,6 +49,10 @@ struct _Vgg19Session
   const Vgg19Conv3x3Kernel *conv;
   const Vgg19WinogradKernel *winograd;
   const Vgg19F32GemvKernel *gemv;
+  /* bf16 sessions: the bf16 kernels, else NULL. Winograd products and
+   * Linear layers then run in bf16 (model->conv_u16, linear_w16); the
+   * transforms, the first convolution and everything else in float32. */
+  const Vgg19Bf16Kernels *bf16;
 
   /* The plan, valid when `planned`. */
   gboolean planned;
@@ -60,6 +66,7 @@ struct _Vgg19Session
   float *act[2];                /* ping-pong activations, blocked */
   float *flat;                  /* adaptive-pooled, flattened pool5 */
   float *fc_out[3];
+  guint16 *fc_in16;             /* a Linear layer's input in bf16 */
   WinogradPlan *winograd_plans; /* per module (conv modules only) */
   WinogradScratch *scratch;     /* per thread */
 
@@ -89,11 +96,13 @@ plan_free (Vgg19Session * s)
   if (s->scratch) {
     for (i = 0; i < vgg19_thread_pool_get_n_threads (s->pool); i++) {
       vgg19_free_floats (s->scratch[i].v);
+      vgg19_free_bf16 (s->scratch[i].v16);
       vgg19_free_floats (s->scratch[i].m);
     }
     g_clear_pointer (&s->scratch, g_free);
   }
   g_clear_pointer (&s->winograd_plans, g_free);
+  g_clear_pointer (&s->fc_in16, vgg19_free_bf16);
   s->planned = FALSE;
 }
 
@@ -106,11 +115,15 @@ vgg19_session_new (Vgg19Model * model, guint n_threads,
 
   g_return_val_if_fail (model != NULL, NULL);
 
-  if (precision != VGG19_PRECISION_FP32) {
-    g_set_error (error, VGG19_ERROR, VGG19_ERROR_UNSUPPORTED,
-        "precision bf16 is not available in this version (use fp32)");
+  if (precision != VGG19_PRECISION_FP32
+      && precision != VGG19_PRECISION_BF16) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "unknown precision %d (fp32 or bf16)", (int) precision);
     return NULL;
   }
+  if (precision == VGG19_PRECISION_BF16
+      && !vgg19_model_prepare_bf16 (model, error))
+    return NULL;
   pool = vgg19_thread_pool_new (n_threads, error);
   if (pool == NULL)
     return NULL;
@@ -123,6 +136,8 @@ vgg19_session_new (Vgg19Model * model, guint n_threads,
   s->conv = vgg19_conv3x3_select (s->isa);
   s->winograd = vgg19_winograd_select (s->isa);
   s->gemv = vgg19_f32_gemv_select (s->isa);
+  if (precision == VGG19_PRECISION_BF16)
+    s->bf16 = vgg19_bf16_kernels_select (vgg19_cpu_use_avx512_bf16 ());
   s->profile = g_array_new (FALSE, FALSE, sizeof (Vgg19LayerTime));
   vgg19_linear_set_threads (vgg19_thread_pool_get_n_threads (pool));
   return s;
@@ -224,11 +239,17 @@ allocate_winograd (Vgg19Session * s, GError ** error)
     return TRUE;
   s->scratch = g_new0 (WinogradScratch, n_threads);
   for (i = 0; i < n_threads; i++) {
-    s->scratch[i].v = vgg19_alloc_floats (v_floats, "Winograd scratch",
+    /* Zero-filled: a bf16 session converts whole chunks, rows past a
+     * partial chunk's end included. */
+    s->scratch[i].v = vgg19_alloc_floats0 (v_floats, "Winograd scratch",
         error);
+    if (s->bf16 && s->scratch[i].v != NULL)
+      s->scratch[i].v16 = vgg19_alloc_bf16 (v_floats, "Winograd scratch",
+          error);
     s->scratch[i].m = vgg19_alloc_floats (m_floats, "Winograd scratch",
         error);
-    if (s->scratch[i].v == NULL || s->scratch[i].m == NULL)
+    if (s->scratch[i].v == NULL || s->scratch[i].m == NULL
+        || (s->bf16 && s->scratch[i].v16 == NULL))
       return FALSE;
   }
   return TRUE;
@@ -267,6 +288,12 @@ allocate_buffers (Vgg19Session * s, GError ** error)
         error);
     if (s->flat == NULL)
       return FALSE;
+    if (s->bf16) {
+      s->fc_in16 = vgg19_alloc_bf16 (fc6->in_channels, "the pooled features",
+          error);
+      if (s->fc_in16 == NULL)
+        return FALSE;
+    }
     for (i = s->net->n_features; i <= s->last; i++) {
       const Vgg19Module *m = &s->net->modules[i];
 
@@ -418,6 +445,7 @@ typedef struct
   const WinogradPlan *plan;
   Vgg19WinogradLayer layer;
   const float *u;
+  const guint16 *u16;           /* bf16 products when set */
   guint ic, out_blocks;
 } WinogradJob;
 
@@ -440,23 +468,35 @@ winograd_items (gpointer data, guint thread, guint begin, guint end)
     const guint nb = MIN (p->group, job->out_blocks - ob);
     guint pt;
 
+    const gsize v_point = (gsize) job->ic * p->chunk;
+
     if (sc->v_chunk != (int) chunk) {
       k->input (&job->layer, first, n, sc->v, p->chunk);
+      if (job->u16)
+        job->s->bf16->convert (sc->v, sc->v16,
+            VGG19_WINOGRAD_POINTS * v_point);
       sc->v_chunk = (int) chunk;
     }
-    for (pt = 0; pt < VGG19_WINOGRAD_POINTS; pt++)
-      k->gemm (sc->v + (gsize) pt * job->ic * p->chunk,
-          job->u + ((gsize) pt * job->out_blocks + ob) * job->ic *
-          VGG19_CBLOCK, sc->m + (gsize) pt * nb * VGG19_CBLOCK * p->chunk,
-          job->ic, p->chunk, 0, nb, 0, n);
+    for (pt = 0; pt < VGG19_WINOGRAD_POINTS; pt++) {
+      const gsize u_at = ((gsize) pt * job->out_blocks + ob) * job->ic *
+          VGG19_CBLOCK;
+      float *m = sc->m + (gsize) pt * nb * VGG19_CBLOCK * p->chunk;
+
+      if (job->u16)
+        job->s->bf16->winograd_gemm (sc->v16 + pt * v_point,
+            job->u16 + u_at, m, job->ic, p->chunk, 0, nb, 0, n);
+      else
+        k->gemm (sc->v + pt * v_point, job->u + u_at, m, job->ic, p->chunk,
+            0, nb, 0, n);
+    }
     k->output (&job->layer, sc->m, p->chunk, first, n, ob, nb);
   }
 }
 
 static void
 run_winograd (Vgg19Session * s, const WinogradPlan * plan,
-    const Vgg19ConvParams * p, const Vgg19Blocked * src,
-    const Vgg19Blocked * dst, gboolean relu)
+    const Vgg19ConvParams * p, const guint16 * u16,
+    const Vgg19Blocked * src, const Vgg19Blocked * dst, gboolean relu)
 {
   WinogradJob job;
   guint i;
@@ -464,6 +504,7 @@ run_winograd (Vgg19Session * s, const WinogradPlan * plan,
   job.s = s;
   job.plan = plan;
   job.u = p->winograd_u;
+  job.u16 = s->bf16 ? u16 : NULL;
   job.ic = src->channels;
   job.out_blocks = vgg19_blocked_n_blocks (dst);
   job.layer.input = src->data;
@@ -574,7 +615,9 @@ run_features (Vgg19Session * s, Vgg19Blocked * cur)
 
         vgg19_blocked_zero_border (&dst);
         if (p->winograd_u)
-          run_winograd (s, &s->winograd_plans[i], p, cur, &dst, fuse);
+          run_winograd (s, &s->winograd_plans[i], p,
+              s->bf16 ? s->model->conv_u16[m->conv_index] : NULL, cur, &dst,
+              fuse);
         else
           run_conv (s, p, cur, &dst, fuse);
         extract_blocked (s, i, &dst);
@@ -612,28 +655,45 @@ typedef struct
   const Vgg19LinearParams *p;
   const float *x;
   float *y;
-  guint in, out;
+  guint in, out, step;
+  /* bf16: */
+  const Vgg19Bf16Kernels *bf16;
+  const guint16 *w16, *x16;
 } LinearJob;
 
-/* Items are groups of rows_step rows. */
+/* Items are groups of `step` rows. */
 static void
 linear_rows (gpointer data, guint begin, guint end)
 {
   const LinearJob *job = data;
-  const guint step = job->kernel->rows_step;
+  const guint row_end = MIN (end * job->step, job->out);
 
-  job->kernel->run (job->p->weights, job->p->bias, job->x, job->in, job->y,
-      begin * step, MIN (end * step, job->out));
+  if (job->w16)
+    job->bf16->gemv (job->w16, job->in, job->p->bias, job->x16, job->in,
+        job->y, begin * job->step, row_end);
+  else
+    job->kernel->run (job->p->weights, job->p->bias, job->x, job->in,
+        job->y, begin * job->step, row_end);
 }
 
 static void
-run_linear (Vgg19Session * s, const Vgg19LinearParams * p, guint in,
-    guint out, const float *x, float *y)
+run_linear (Vgg19Session * s, guint index, guint in, guint out,
+    const float *x, float *y)
 {
-  LinearJob job = { s->gemv, p, x, y, in, out };
-  const guint step = s->gemv->rows_step;
+  LinearJob job = { s->gemv, &s->model->linears[index], x, y, in, out,
+    s->gemv->rows_step, NULL, NULL, NULL
+  };
 
-  vgg19_thread_pool_run (s->pool, (out + step - 1) / step, linear_rows, &job);
+  if (s->bf16) {
+    /* The input is rounded once here, not once per thread. */
+    s->bf16->convert (x, s->fc_in16, in);
+    job.bf16 = s->bf16;
+    job.w16 = s->model->linear_w16[index];
+    job.x16 = s->fc_in16;
+    job.step = s->bf16->gemv_rows;
+  }
+  vgg19_thread_pool_run (s->pool, (out + job.step - 1) / job.step,
+      linear_rows, &job);
 }
 
 static void
@@ -657,10 +717,9 @@ run_classifier (Vgg19Session * s, const Vgg19Blocked * pool5)
 
     start = s->profiling ? g_get_monotonic_time () : 0;
     if (m->kind == VGG19_MODULE_LINEAR) {
-      const Vgg19LinearParams *p = &s->model->linears[m->conv_index];
       float *y = s->fc_out[m->conv_index];
 
-      run_linear (s, p, m->in_channels, m->out_channels, x, y);
+      run_linear (s, m->conv_index, m->in_channels, m->out_channels, x, y);
       extract_vector (s, i, y, m->out_channels);
       record_time (s, m, start, 2e-9 * m->in_channels * m->out_channels);
       x = y;
