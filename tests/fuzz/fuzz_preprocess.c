@@ -10,8 +10,15 @@
  *   5..6   width, 7..8 height (u16 little-endian)
  *   9..10  row padding, or with bit 0 of byte 11 the raw stride
  *   11     flags: bit 0 raw stride, bit 1 run a second image of the
- *          transposed size through the same preprocessor
+ *          transposed size through the same preprocessor, bit 2 resample
+ *          a small window of any resized size instead (see below)
  *   12..19 two u32: a size for the arithmetic alone (no pixels)
+ *
+ * The preprocessor always writes a 224x224 (or native size) input, some
+ * 30 runs a second under the sanitizers; the window mode reaches the same
+ * resampling code for any resized size (the low 12 bits of the two u32,
+ * plus one) with a window of at most 16x16 (size and offset in the high
+ * 16 bits of the first u32), which is far quicker.
  *
  * and the rest are the pixels. Geometry the library refuses must give a
  * GError; geometry it accepts is only run when the input holds all the
@@ -93,6 +100,31 @@ run (Vgg19Preprocessor * pre, Vgg19Resize mode, const Vgg19PackedImage * im,
   g_free (out);
 }
 
+/* A window of @full_w x @full_h: outputs (left, top) .. + (ow, oh). */
+static void
+run_window (const Vgg19PackedImage * im, size_t n_pixels, guint full_w,
+    guint full_h, guint spec)
+{
+  GError *error = NULL;
+  guint ow = 1 + (spec & 15), oh = 1 + ((spec >> 4) & 15);
+  guint left = (spec >> 8) & 15, top = (spec >> 12) & 15;
+  gsize row_bytes, span;
+  float out[3 * 16 * 16];
+
+  if (!vgg19_packed_image_check (im, NULL)
+      || !g_size_checked_mul (&row_bytes, im->width, im->pixel_stride)
+      || !g_size_checked_mul (&span, im->height - 1, im->stride)
+      || !g_size_checked_add (&span, span, row_bytes) || span > n_pixels)
+    return;
+  /* The window may lie partly outside the resized image: refused. */
+  if (!vgg19_preprocess_window (im, full_w, full_h, left, top, ow, oh, out,
+          &error)) {
+    FUZZ_CHECK (error != NULL && (left + ow > full_w || top + oh > full_h),
+        "only a window outside the image is refused");
+    g_clear_error (&error);
+  }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
@@ -125,6 +157,12 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   im.g_offset = data[3];
   im.b_offset = data[4];
   im.stride = (flags & 1) ? pad : (gsize) width * im.pixel_stride + pad;
+  if (flags & 4) {
+    run_window (&im, size - HEADER, 1 + (get_u32 (data + 12) & 4095),
+        1 + (get_u32 (data + 16) & 4095), get_u32 (data + 12) >> 16);
+    vgg19_preprocessor_free (pre);
+    return 0;
+  }
   run (pre, mode, &im, size - HEADER);
   if (flags & 2) {
     im.width = height;

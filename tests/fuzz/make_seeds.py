@@ -176,6 +176,7 @@ def preprocess_seeds(corpus):
     image("bgrx_crop_transposed", 1, 4, (2, 1, 0), 12, 5, 4, 2, (1, 4000))
     image("grey_none", 2, 1, (0, 0, 0), 33, 40, 3, 0, (32, 32))
     image("raw_stride", 0, 4, (1, 2, 3), 6, 6, 30, 1, (16384, 1))
+    image("window", 0, 3, (0, 1, 2), 20, 11, 0, 4, (300 | 0x3277 << 16, 17))
 
 
 def main():
