@@ -472,10 +472,16 @@ def tap_of(c, name):
 
 
 def gst_launch(*description):
-    """Runs gst-launch-1.0 quietly; fails the test on an error."""
+    """Runs gst-launch-1.0 quietly; fails the test on an error. It needs
+    only GStreamer's own elements: without the test's plugin path and
+    registry settings, so that a sanitizer build's plugin (which only an
+    instrumented process can load) stays out of it."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GST_PLUGIN_PATH_1_0", "GST_REGISTRY_1_0",
+                        "GST_REGISTRY_FORK")}
     proc = subprocess.run(["gst-launch-1.0", "-q"] + list(description),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=300)
+                          env=env, timeout=300)
     if proc.returncode != 0:
         raise AssertionError("gst-launch-1.0 %s: %s"
                              % (" ".join(description),
