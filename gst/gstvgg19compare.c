@@ -657,6 +657,28 @@ map_frame (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf,
   return TRUE;
 }
 
+/* Runs the reference frame held through the network, unless it was.
+ * FALSE with an error posted. */
+static gboolean
+ensure_reference_features (GstVgg19Compare * self)
+{
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (gst_vgg19_frame_comparer_has_reference (self->comparer))
+    return TRUE;
+  if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
+    return FALSE;
+  ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame, &error);
+  gst_video_frame_unmap (&frame);
+  if (!ok) {
+    POST_ERROR (self, error);
+    g_error_free (error);
+  }
+  return ok;
+}
+
 /* Compares @buf (writable) with the reference frame held; attaches the
  * metas, posts the message and writes the log. */
 static gboolean
@@ -671,15 +693,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   GstSegment segment;
   guint i;
 
-  if (!gst_vgg19_frame_comparer_has_reference (self->comparer)) {
-    if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
-      return FALSE;
-    ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame,
-        &error);
-    gst_video_frame_unmap (&frame);
-    if (!ok)
-      goto failed;
-  }
+  if (!ensure_reference_features (self))
+    return FALSE;
 
   if (!map_frame (self, GST_VGG19_INPUT_DISTORTED, buf, &frame))
     return FALSE;
@@ -868,6 +883,14 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       if (!gst_video_info_from_caps (&info, caps)) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
             ("invalid %s caps %" GST_PTR_FORMAT, input_roles[input], caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      /* a reference frame held past its place in its input's queue (it
+       * lasts until the next one) was made with the caps before: it goes
+       * through the network now, while they still describe it */
+      if (input == GST_VGG19_INPUT_REFERENCE && self->reference
+          && in->have_info && !ensure_reference_features (self)) {
         gst_event_unref (event);
         return FALSE;
       }

@@ -33,55 +33,6 @@
 /* Frames and expected results                                          */
 /* ------------------------------------------------------------------ */
 
-/* A frame of @format, @width x @height, from a smooth random picture
- * (seeded): made as RGB, converted by GStreamer. */
-static GstBuffer *
-make_frame (GstVideoFormat format, guint width, guint height, guint32 seed,
-    GstVideoInfo * info)
-{
-  GstVideoInfo rgb_info;
-  GstBuffer *rgb, *frame;
-  GstMapInfo map;
-  GRand *rand = g_rand_new_with_seed (seed);
-  double phase[3], freq[3];
-  guint x, y, k;
-
-  for (k = 0; k < 3; k++) {
-    phase[k] = g_rand_double_range (rand, 0, 6.28);
-    freq[k] = g_rand_double_range (rand, 0.05, 0.4);
-  }
-  fail_unless (gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB,
-          width, height));
-  rgb = gst_buffer_new_allocate (NULL, rgb_info.size, NULL);
-  fail_unless (gst_buffer_map (rgb, &map, GST_MAP_WRITE));
-  for (y = 0; y < height; y++) {
-    guint8 *row = map.data + y * rgb_info.stride[0];
-
-    for (x = 0; x < width; x++)
-      for (k = 0; k < 3; k++)
-        row[x * 3 + k] = (guint8) (127.5 + 100 * sin (phase[k] + freq[k] *
-                (x + 2 * k * y)) + g_rand_int_range (rand, -20, 21));
-  }
-  gst_buffer_unmap (rgb, &map);
-  g_rand_free (rand);
-
-  fail_unless (gst_video_info_set_format (info, format, width, height));
-  if (format == GST_VIDEO_FORMAT_RGB)
-    return rgb;
-  frame = gst_test_convert (rgb, &rgb_info, info);
-  gst_buffer_unref (rgb);
-  return frame;
-}
-
-static void
-set_caps (GstHarness * h, const GstVideoInfo * info)
-{
-  GstCaps *caps = gst_video_info_to_caps (info);
-
-  gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 25, 1, NULL);
-  gst_harness_set_src_caps (h, caps);
-}
-
 static Vgg19Session *
 core_session (Vgg19Model ** model)
 {
@@ -205,10 +156,10 @@ GST_START_TEST (test_renegotiation)
         guint j;
 
         for (j = 0; j < 2; j++, n++) {
-          frames[n] = make_frame (shapes[i].format, shapes[i].width,
+          frames[n] = gst_test_make_frame (shapes[i].format, shapes[i].width,
               shapes[i].height, 10 * i + j, &infos[n]);
           if (j == 0)
-            set_caps (h, &infos[n]);
+            gst_test_set_caps (h, &infos[n]);
           GST_BUFFER_PTS (frames[n]) = n * GST_SECOND / 25;
           GST_BUFFER_DURATION (frames[n]) = GST_SECOND / 25;
           fail_unless_equals_int (gst_harness_push (h,
@@ -267,15 +218,15 @@ GST_START_TEST (test_renegotiation_to_unusable_size)
   GstMessage *msg;
   gchar *text;
 
-  frame = make_frame (GST_VIDEO_FORMAT_RGB, 64, 48, 1, &info);
-  set_caps (h, &info);
+  frame = gst_test_make_frame (GST_VIDEO_FORMAT_RGB, 64, 48, 1, &info);
+  gst_test_set_caps (h, &info);
   fail_unless_equals_int (gst_harness_push (h, frame), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless (gst_buffer_get_vgg19_tensor_meta (out, "conv1_1") != NULL);
   gst_buffer_unref (out);
 
-  frame = make_frame (GST_VIDEO_FORMAT_RGB, 16, 16, 2, &info);
-  set_caps (h, &info);
+  frame = gst_test_make_frame (GST_VIDEO_FORMAT_RGB, 16, 16, 2, &info);
+  gst_test_set_caps (h, &info);
   text = pop_error_message (bus, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_SETTINGS);
   fail_unless (strstr (text, "16x16") != NULL, "%s", text);
@@ -293,8 +244,8 @@ GST_START_TEST (test_renegotiation_to_unusable_size)
     gst_message_unref (msg);
   }
 
-  frame = make_frame (GST_VIDEO_FORMAT_RGB, 40, 40, 3, &info);
-  set_caps (h, &info);
+  frame = gst_test_make_frame (GST_VIDEO_FORMAT_RGB, 40, 40, 3, &info);
+  gst_test_set_caps (h, &info);
   fail_unless_equals_int (gst_harness_push (h, frame), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless (gst_buffer_get_vgg19_tensor_meta (out, "conv1_1") != NULL);
@@ -336,13 +287,13 @@ GST_START_TEST (test_tiny_frames)
           gst_test_weights ("features_only"), "mode", FEATURES, "layers",
           "conv1_1", "resize", r, NULL);
       GstVideoInfo info;
-      GstBuffer *frame = make_frame (tiny[i].format, tiny[i].width,
+      GstBuffer *frame = gst_test_make_frame (tiny[i].format, tiny[i].width,
           tiny[i].height, i, &info);
       gchar *what = g_strdup_printf ("%s %ux%u resize %s",
           gst_video_format_to_string (tiny[i].format), tiny[i].width,
           tiny[i].height, vgg19_resize_to_string (r));
 
-      set_caps (h, &info);
+      gst_test_set_caps (h, &info);
       if (r == VGG19_RESIZE_NONE) {
         gchar *size = g_strdup_printf ("%ux%u", tiny[i].width,
             tiny[i].height);
@@ -449,14 +400,14 @@ GST_START_TEST (test_odd_sizes_and_padded_strides)
 
     for (i = 0; i < G_N_ELEMENTS (odd); i++) {
       GstVideoInfo info;
-      GstBuffer *tight = make_frame (odd[i].format, odd[i].width,
+      GstBuffer *tight = gst_test_make_frame (odd[i].format, odd[i].width,
           odd[i].height, 100 + i, &info);
       GstBuffer *padded = padded_copy (tight, &info, 13, 64);
       GstBuffer *a, *b;
       const char *taps[] = { "conv1_1", "pool2" };
       guint t;
 
-      set_caps (h, &info);
+      gst_test_set_caps (h, &info);
       fail_unless_equals_int (gst_harness_push (h, tight), GST_FLOW_OK);
       fail_unless_equals_int (gst_harness_push (h, padded), GST_FLOW_OK);
       a = gst_harness_pull (h);
@@ -502,10 +453,11 @@ GST_START_TEST (test_no_timestamps)
   guint i;
 
   for (i = 0; i < 4; i++) {
-    GstBuffer *frame = make_frame (GST_VIDEO_FORMAT_RGB, 40, 32, i, &info);
+    GstBuffer *frame =
+        gst_test_make_frame (GST_VIDEO_FORMAT_RGB, 40, 32, i, &info);
 
     if (i == 0)
-      set_caps (h, &info);
+      gst_test_set_caps (h, &info);
     GST_BUFFER_PTS (frame) = GST_BUFFER_DTS (frame) = GST_CLOCK_TIME_NONE;
     GST_BUFFER_DURATION (frame) = GST_CLOCK_TIME_NONE;
     GST_BUFFER_OFFSET (frame) = i;
@@ -559,14 +511,15 @@ GST_START_TEST (test_interlaced)
       gst_test_weights ("features_only"), "mode", FEATURES, "layers",
       "conv1_1", "resize", VGG19_RESIZE_NONE, NULL);
   GstVideoInfo info;
-  GstBuffer *frame = make_frame (GST_VIDEO_FORMAT_RGB, 48, 40, 7, &info);
+  GstBuffer *frame =
+      gst_test_make_frame (GST_VIDEO_FORMAT_RGB, 48, 40, 7, &info);
   GstBuffer *progressive;
   GstVgg19TensorMeta *want;
   gsize n;
   GstCaps *caps;
   guint m;
 
-  set_caps (h, &info);
+  gst_test_set_caps (h, &info);
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (frame)),
       GST_FLOW_OK);
   progressive = gst_harness_pull (h);
@@ -719,7 +672,7 @@ GST_START_TEST (test_huge_frames_memory_bounded)
     memset (pixels, 100, info.size);
     max_held = MAX_HELD_FRAMES (info.size);
     fail_unless (max_held < n_frames);
-    set_caps (h, &info);
+    gst_test_set_caps (h, &info);
     /* the first analysis sets up what the size needs */
     fail_unless_equals_int (gst_harness_push (h, counted_frame (pixels,
                 info.size, &count, 0)), GST_FLOW_OK);
@@ -782,7 +735,7 @@ GST_START_TEST (test_8k_at_native_size_refused)
 
   fail_unless (gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420,
           7680, 4320));
-  set_caps (h, &info);
+  gst_test_set_caps (h, &info);
   text = pop_error_message (bus, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_SETTINGS);
   fail_unless (strstr (text, "7680") != NULL, "%s", text);
@@ -899,7 +852,7 @@ GST_END_TEST;
 static GstBuffer *
 analyse (GstHarness * h, const GstVideoInfo * info, guint i)
 {
-  GstBuffer *frame = make_frame (GST_VIDEO_INFO_FORMAT (info),
+  GstBuffer *frame = gst_test_make_frame (GST_VIDEO_INFO_FORMAT (info),
       GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info), i,
       (GstVideoInfo *) info);
   GstBuffer *out;
@@ -959,7 +912,7 @@ GST_START_TEST (test_property_changes_while_playing)
   };
 
   fail_unless (gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48));
-  set_caps (h, &info);
+  gst_test_set_caps (h, &info);
   out = analyse (h, &info, i++);
   t = gst_buffer_get_vgg19_tensor_meta (out, "conv1_1");
   fail_unless (t != NULL && t->width == 64);
@@ -1103,7 +1056,7 @@ GST_START_TEST (test_top_k_while_playing)
   GstBuffer *out;
 
   fail_unless (gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48));
-  set_caps (h, &info);
+  gst_test_set_caps (h, &info);
   out = analyse (h, &info, 0);
   meta = gst_buffer_get_vgg19_classification_meta (out);
   fail_unless (meta != NULL);
