@@ -201,6 +201,8 @@ struct _GstVgg19Compare
   Vgg19Precision precision;
   gboolean post_messages;
   guint64 frames_compared;
+  /* from start() to stop(): the properties but post-messages are fixed */
+  gboolean started;
 
   /* from start() to stop(), in the aggregation thread */
   Input inputs[2];
@@ -655,6 +657,28 @@ map_frame (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf,
   return TRUE;
 }
 
+/* Runs the reference frame held through the network, unless it was.
+ * FALSE with an error posted. */
+static gboolean
+ensure_reference_features (GstVgg19Compare * self)
+{
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (gst_vgg19_frame_comparer_has_reference (self->comparer))
+    return TRUE;
+  if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
+    return FALSE;
+  ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame, &error);
+  gst_video_frame_unmap (&frame);
+  if (!ok) {
+    POST_ERROR (self, error);
+    g_error_free (error);
+  }
+  return ok;
+}
+
 /* Compares @buf (writable) with the reference frame held; attaches the
  * metas, posts the message and writes the log. */
 static gboolean
@@ -669,15 +693,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   GstSegment segment;
   guint i;
 
-  if (!gst_vgg19_frame_comparer_has_reference (self->comparer)) {
-    if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
-      return FALSE;
-    ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame,
-        &error);
-    gst_video_frame_unmap (&frame);
-    if (!ok)
-      goto failed;
-  }
+  if (!ensure_reference_features (self))
+    return FALSE;
 
   if (!map_frame (self, GST_VGG19_INPUT_DISTORTED, buf, &frame))
     return FALSE;
@@ -866,6 +883,14 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       if (!gst_video_info_from_caps (&info, caps)) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
             ("invalid %s caps %" GST_PTR_FORMAT, input_roles[input], caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      /* a reference frame held past its place in its input's queue (it
+       * lasts until the next one) was made with the caps before: it goes
+       * through the network now, while they still describe it */
+      if (input == GST_VGG19_INPUT_REFERENCE && self->reference
+          && in->have_info && !ensure_reference_features (self)) {
         gst_event_unref (event);
         return FALSE;
       }
@@ -1079,6 +1104,7 @@ gst_vgg19_compare_start (GstAggregator * agg)
   threads = self->threads;
   precision = self->precision;
   self->frames_compared = 0;
+  self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   metrics = make_metrics (layers, loss, style, &n_metrics, &error);
@@ -1145,6 +1171,9 @@ gst_vgg19_compare_stop (GstAggregator * agg)
     gst_clear_caps (&self->inputs[i].caps);
     self->inputs[i].have_info = FALSE;
   }
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -1158,7 +1187,18 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (object);
 
+  /* the model, metrics and log are made with them at READY->PAUSED: a
+   * change then would apply to no frame, and the log's header and the
+   * scores would no longer match */
   GST_OBJECT_LOCK (self);
+  if (self->started && !(pspec->flags & GST_PARAM_MUTABLE_PLAYING)) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+        ("The %s property of %s cannot change while it is paused or "
+            "playing: the new value is ignored. Set it in the NULL or READY "
+            "state.", pspec->name, GST_ELEMENT_NAME (self)), (NULL));
+    return;
+  }
   switch (prop_id) {
     case PROP_WEIGHTS:
       g_free (self->weights);
@@ -1263,6 +1303,10 @@ gst_vgg19_compare_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* What the property blurbs say of changes while streaming. */
+#define FIXED_WHILE_STARTED " Fixed from READY->PAUSED on: a change while " \
+  "paused or playing is refused with a warning"
+
 static void
 gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
 {
@@ -1284,14 +1328,15 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "Unset: $VGG19_WEIGHTS, then $XDG_CACHE_HOME/vgg19/"
           VGG19_OFFICIAL_WEIGHTS_NAME ", then the installed data directory. "
           "Loaded at READY->PAUSED and shared with the other vgg19 elements "
-          "of the process using the same file", DEFAULT_WEIGHTS, rw));
+          "of the process using the same file." FIXED_WHILE_STARTED,
+          DEFAULT_WEIGHTS, rw));
   g_object_class_install_property (gobject_class, PROP_RESIZE,
       g_param_spec_enum ("resize", "Resize",
           "How both inputs' frames become network input: stretch (to "
           "224x224, as `vgg19 compare` by default), crop (short side 256, "
           "centre 224x224) or none (the frames' own size, at least 32x32, "
-          "which must then be the same on both inputs: full-frame quality)",
-          GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
+          "which must then be the same on both inputs: full-frame quality)."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
   g_object_class_install_property (gobject_class, PROP_LAYERS,
       g_param_spec_string ("layers", "Layers",
           "Layers of the perceptual (feature-reconstruction) loss, "
@@ -1300,12 +1345,13 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "perceptual = sum over the layers of weight * mean((x - y)^2) "
           "(loss=mse) or weight * mean(|x - y|) (loss=l1), x and y the "
           "distorted and reference activations, the mean over all C*H*W "
-          "values (torch's F.mse_loss, F.l1_loss)", DEFAULT_LAYERS, rw));
+          "values (torch's F.mse_loss, F.l1_loss)." FIXED_WHILE_STARTED,
+          DEFAULT_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOSS,
       g_param_spec_enum ("loss", "Loss",
           "Criterion of the perceptual loss: mse (mean squared difference) "
-          "or l1 (mean absolute difference) of the activations",
-          GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
+          "or l1 (mean absolute difference) of the activations."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
   g_object_class_install_property (gobject_class, PROP_STYLE_LAYERS,
       g_param_spec_string ("style-layers", "Style layers",
           "Layers of the style (Gram-matrix) loss, same syntax as layers, "
@@ -1313,42 +1359,45 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "style metric. style = sum over the layers of weight / "
           "(4 C^2 (H W)^2) * sum((G - A)^2), G = x x^T and A = y y^T the "
           "C x C Gram matrices of the distorted and reference activations "
-          "(Gatys, Ecker and Bethge 2016, eq. 4)", DEFAULT_STYLE_LAYERS, rw));
+          "(Gatys, Ecker and Bethge 2016, eq. 4)." FIXED_WHILE_STARTED,
+          DEFAULT_STYLE_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FILE,
       g_param_spec_string ("log-file", "Log file",
           "File to write the scores to, one record per compared frame "
           "(frame number, pts, every metric and each of its layers), then "
           "the pooled scores; written as frames are compared, so a crash "
-          "loses at most the last one. Unset: no log", DEFAULT_LOG_FILE, rw));
+          "loses at most the last one. Unset: no log." FIXED_WHILE_STARTED,
+          DEFAULT_LOG_FILE, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
       g_param_spec_enum ("log-format", "Log format",
           "json (libvmaf's layout: frames[{frameNum, pts, metrics}], "
           "pooled_metrics{min, max, mean, harmonic_mean, p5, p95, count}) "
           "or csv (a header line, a line per frame, then a line per pooled "
-          "statistic)", GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
+          "statistic)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOG_FORMAT,
+          DEFAULT_LOG_FORMAT, rw));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
-          "Worker threads of the network (0 = one per core)", 0, 1024,
-          DEFAULT_THREADS, rw));
+          "Worker threads of the network (0 = one per core)."
+          FIXED_WHILE_STARTED, 0, 1024, DEFAULT_THREADS, rw));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
           "Arithmetic: fp32, or bf16 (the convolutions' Winograd products and "
           "the Linear layers take bfloat16 inputs and sum in float32: faster "
           "on CPUs with AVX512_BF16, slower elsewhere, outputs within ~3 % of "
-          "fp32)",
-          GST_TYPE_VGG19_PRECISION, DEFAULT_PRECISION, rw));
+          "fp32)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_PRECISION,
+          DEFAULT_PRECISION,
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message named \"vgg19\" (type \"frame\") with the "
           "scores of each compared pair; the pooled scores (type "
-          "\"pooled\") are posted at the end either way",
-          DEFAULT_POST_MESSAGES,
+          "\"pooled\") are posted at the end either way. Changeable while "
+          "playing: applies from the next pair", DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
-          "Pairs of frames compared since the element started", 0,
-          G_MAXUINT64, 0, ro));
+          "Pairs of frames compared since the element started", 0, G_MAXUINT64,
+          0, ro));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &reference_template, GST_TYPE_AGGREGATOR_PAD);
