@@ -1385,7 +1385,7 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "the Linear layers take bfloat16 inputs and sum in float32: faster "
           "on CPUs with AVX512_BF16, slower elsewhere, outputs within ~3 % of "
           "fp32)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_PRECISION,
-          DEFAULT_PRECISION,
+          DEFAULT_PRECISION, rw));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message named \"vgg19\" (type \"frame\") with the "
