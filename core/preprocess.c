@@ -18,8 +18,8 @@
 
 /* torch builds its mean/std tensors from Python floats (doubles), so the
  * constants are rounded from the double, not from the decimal literal. */
-static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
-static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
+const double vgg19_imagenet_mean[3] = { 0.485, 0.456, 0.406 };
+const double vgg19_imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
 gboolean
 vgg19_resize_from_string (const char *name, Vgg19Resize * out,
@@ -325,7 +325,8 @@ fill_unit_lut (float lut[256])
 static void
 normalise_row (float *row, guint n, guint c)
 {
-  const float mean = (float) imagenet_mean[c], std = (float) imagenet_std[c];
+  const float mean = (float) vgg19_imagenet_mean[c];
+  const float std = (float) vgg19_imagenet_std[c];
   gsize x = 0, j;
 
   for (; n - x >= ROW_BLOCK; x += ROW_BLOCK)
@@ -665,8 +666,8 @@ preprocessor_init (Vgg19Preprocessor * pre, Vgg19Resize mode)
   pre->mode = mode;
   fill_unit_lut (pre->unit);
   for (c = 0; c < 3; c++) {
-    const float mean = (float) imagenet_mean[c];
-    const float std = (float) imagenet_std[c];
+    const float mean = (float) vgg19_imagenet_mean[c];
+    const float std = (float) vgg19_imagenet_std[c];
 
     /* The formula of normalise_row(). */
     for (v = 0; v < 256; v++)
