@@ -77,6 +77,64 @@ collect_taps (Vgg19Comparer * c)
   c->taps = (char **) g_ptr_array_free (taps, FALSE);
 }
 
+char *
+vgg19_comparer_find_weights (Vgg19Metric * const *metrics, guint n_metrics,
+    const char *explicit_path, GError ** error)
+{
+  const Vgg19Metric *fixed = NULL;
+  Vgg19Arch arch = VGG19_ARCH_VGG19, a;
+  guint m;
+
+  for (m = 0; m < n_metrics; m++) {
+    if (!vgg19_metric_get_arch (metrics[m], &a))
+      continue;
+    if (fixed && a != arch) {
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+          "%s is defined on %s and %s on %s: they cannot share one network "
+          "(compute them separately)", vgg19_metric_get_name (fixed),
+          vgg19_arch_name (arch), vgg19_metric_get_name (metrics[m]),
+          vgg19_arch_name (a));
+      return NULL;
+    }
+    fixed = metrics[m];
+    arch = a;
+  }
+  return vgg19_weights_find_arch (arch, explicit_path, error);
+}
+
+gboolean
+vgg19_comparer_load_calibrations (Vgg19Metric * const *metrics,
+    guint n_metrics, const char *explicit_path, GError ** error)
+{
+  guint m, needing = 0;
+
+  for (m = 0; m < n_metrics; m++)
+    needing += vgg19_metric_get_calibration_name (metrics[m]) != NULL;
+  if (explicit_path && *explicit_path && needing != 1) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "a learned-weights file was named, but %u of the metrics need one: "
+        "name it when exactly one does (the others are found in the cache "
+        "directory or through $VGG19_LPIPS_WEIGHTS / $VGG19_DISTS_WEIGHTS)",
+        needing);
+    return FALSE;
+  }
+  for (m = 0; m < n_metrics; m++) {
+    char *path;
+    gboolean ok;
+
+    if (vgg19_metric_get_calibration_name (metrics[m]) == NULL)
+      continue;
+    path = vgg19_metric_find_calibration (metrics[m], explicit_path, error);
+    if (path == NULL)
+      return FALSE;
+    ok = vgg19_metric_load_calibration (metrics[m], path, error);
+    g_free (path);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 Vgg19Comparer *
 vgg19_comparer_new (Vgg19Model * model, Vgg19Metric ** metrics,
     guint n_metrics, guint n_threads, Vgg19Precision precision,

@@ -133,6 +133,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define GST_CAT_DEFAULT gst_vgg19_compare_debug
 
 #define DEFAULT_WEIGHTS NULL
+#define DEFAULT_METRIC "custom"
+#define DEFAULT_CALIBRATION NULL
+#define DEFAULT_REDUCTION VGG19_REDUCTION_MEAN
+#define DEFAULT_FEATURE_NORM VGG19_FEATURE_NORM_NONE
+#define DEFAULT_GRAM_NORM VGG19_GRAM_NORM_GATYS
+#define DEFAULT_STYLE_REDUCTION VGG19_REDUCTION_SUM
 #define DEFAULT_RESIZE VGG19_RESIZE_STRETCH
 #define DEFAULT_LAYERS "conv4_2"
 #define DEFAULT_LOSS VGG19_LOSS_MSE
@@ -143,8 +149,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define DEFAULT_PRECISION VGG19_PRECISION_FP32
 #define DEFAULT_POST_MESSAGES TRUE
 
-#define PERCEPTUAL_METRIC "perceptual"
-#define STYLE_METRIC "style"
 
 /* How long one input may stay unlinked while the other streams. Long
  * enough for a decodebin on the other branch to find its stream (it links
@@ -155,10 +159,16 @@ enum
 {
   PROP_0,
   PROP_WEIGHTS,
+  PROP_METRIC,
+  PROP_CALIBRATION,
   PROP_RESIZE,
   PROP_LAYERS,
   PROP_LOSS,
+  PROP_REDUCTION,
+  PROP_FEATURE_NORM,
   PROP_STYLE_LAYERS,
+  PROP_GRAM_NORM,
+  PROP_STYLE_REDUCTION,
   PROP_LOG_FILE,
   PROP_LOG_FORMAT,
   PROP_THREADS,
@@ -191,10 +201,16 @@ struct _GstVgg19Compare
 
   /* properties, under the object lock */
   gchar *weights;
+  gchar *metric;
+  gchar *calibration;
   Vgg19Resize resize;
   gchar *layers;
   Vgg19Loss loss;
+  Vgg19Reduction reduction;
+  Vgg19FeatureNorm feature_norm;
   gchar *style_layers;
+  Vgg19GramNorm gram_norm;
+  Vgg19Reduction style_reduction;
   gchar *log_file;
   Vgg19LogFormat log_format;
   guint threads;
@@ -450,6 +466,7 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
     for (l = 0; l < n_layers; l++)
       layers[l] = vgg19_metric_get_layer (metric, l, &weights[l]);
     gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
+        vgg19_metric_get_kind (metric) == VGG19_METRIC_DISTS ? "dists" :
         vgg19_loss_to_string (vgg19_metric_get_criterion (metric)), n_layers,
         layers, weights, self->values + k + 1);
     if (s) {
@@ -474,7 +491,13 @@ pooled_structure (const Vgg19PooledScore * p)
       "min", G_TYPE_DOUBLE, p->min,
       "max", G_TYPE_DOUBLE, p->max,
       "harmonic-mean", G_TYPE_DOUBLE, p->harmonic_mean,
-      "p5", G_TYPE_DOUBLE, p->p5, "p95", G_TYPE_DOUBLE, p->p95, NULL);
+      "median", G_TYPE_DOUBLE, p->median,
+      "p1", G_TYPE_DOUBLE, p->p1,
+      "p5", G_TYPE_DOUBLE, p->p5,
+      "p10", G_TYPE_DOUBLE, p->p10,
+      "p25", G_TYPE_DOUBLE, p->p25,
+      "p95", G_TYPE_DOUBLE, p->p95,
+      "stddev", G_TYPE_DOUBLE, p->stddev, NULL);
 }
 
 /* The comparison is over: @ended is the input that ran out, and
@@ -977,45 +1000,23 @@ gst_vgg19_compare_flush (GstAggregator * agg)
 /* Start and stop                                                       */
 /* ------------------------------------------------------------------ */
 
-/* The metrics the properties ask for. */
+/* The metrics of the metric property (and the generic one's settings). */
 static Vgg19Metric **
-make_metrics (const gchar * layers, Vgg19Loss loss, const gchar * style,
+make_metrics (const gchar * list, const Vgg19GenericSettings * generic,
     guint * n_metrics, GError ** error)
 {
-  Vgg19Metric **metrics = g_new0 (Vgg19Metric *, 2);
   GError *cause = NULL;
-  guint n = 0;
+  const gchar *property = "metric";
+  Vgg19Metric **metrics;
 
-  metrics[n] = vgg19_metric_new (PERCEPTUAL_METRIC, VGG19_METRIC_FEATURE,
-      layers, loss, &cause);
-  if (!metrics[n])
-    goto fail;
-  n++;
-  if (style) {
-    gchar *text = g_strstrip (g_strdup (style));
-
-    if (*text != '\0') {
-      metrics[n] = vgg19_metric_new (STYLE_METRIC, VGG19_METRIC_GRAM, text,
-          VGG19_LOSS_MSE, &cause);
-      if (metrics[n])
-        n++;
-    }
-    g_free (text);
-    if (cause)
-      goto fail;
+  metrics = vgg19_metric_list_new (list, generic, n_metrics, &property,
+      &cause);
+  if (!metrics) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "%s (the %s property)", cause->message, property);
+    g_error_free (cause);
   }
-  *n_metrics = n;
   return metrics;
-
-fail:
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "%s (the %s property)", cause->message,
-      n == 0 ? "layers" : "style-layers");
-  g_error_free (cause);
-  while (n > 0)
-    vgg19_metric_free (metrics[--n]);
-  g_free (metrics);
-  return NULL;
 }
 
 static Vgg19ScoreLog *
@@ -1025,22 +1026,28 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
   GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
   Vgg19ScoreLog *log;
   GError *cause = NULL;
-  guint m, n = gst_vgg19_frame_comparer_get_n_metrics (self->comparer);
+  gchar **header;
+  guint i;
 
-  g_ptr_array_add (params, g_strdup ("weights"));
-  g_ptr_array_add (params,
-      g_strdup (gst_vgg19_frame_comparer_get_weights (self->comparer)));
+  header = gst_vgg19_frame_comparer_get_log_params (self->comparer, error);
+  if (!header) {
+    g_ptr_array_unref (params);
+    return NULL;
+  }
+  for (i = 0; header[i]; i++)
+    g_ptr_array_add (params, header[i]);
+  g_free (header);
   g_ptr_array_add (params, g_strdup ("resize"));
   g_ptr_array_add (params, g_strdup (vgg19_resize_to_string (resize)));
+  g_ptr_array_add (params, g_strdup ("preprocessing"));
+  g_ptr_array_add (params, g_strdup_printf ("%s", resize ==
+          VGG19_RESIZE_STRETCH ?
+          "both inputs to 224x224, antialiased bilinear" :
+          resize == VGG19_RESIZE_CROP ? "short side to 256, then the centre "
+          "224x224, antialiased bilinear" : "the frames' own size, which "
+          "must be the same on both inputs"));
   g_ptr_array_add (params, g_strdup ("pairing"));
   g_ptr_array_add (params, g_strdup ("running time"));
-  for (m = 0; m < n; m++) {
-    const Vgg19Metric *metric =
-        gst_vgg19_frame_comparer_get_metric (self->comparer, m);
-
-    g_ptr_array_add (params, g_strdup (vgg19_metric_get_name (metric)));
-    g_ptr_array_add (params, vgg19_metric_to_string (metric));
-  }
   g_ptr_array_add (params, NULL);
 
   log = vgg19_score_log_new (path, format,
@@ -1059,9 +1066,10 @@ static gboolean
 gst_vgg19_compare_start (GstAggregator * agg)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  gchar *weights, *layers, *style, *log_file, *description;
+  gchar *weights, *layers, *style, *log_file, *description, *metric;
+  gchar *calibration;
+  Vgg19GenericSettings custom;
   Vgg19Resize resize;
-  Vgg19Loss loss;
   Vgg19LogFormat log_format;
   Vgg19Precision precision;
   Vgg19Metric **metrics;
@@ -1070,21 +1078,29 @@ gst_vgg19_compare_start (GstAggregator * agg)
 
   GST_OBJECT_LOCK (self);
   weights = g_strdup (self->weights);
+  metric = g_strdup (self->metric);
+  calibration = g_strdup (self->calibration);
   layers = g_strdup (self->layers);
   style = g_strdup (self->style_layers);
   log_file = g_strdup (self->log_file);
   resize = self->resize;
-  loss = self->loss;
+  custom.criterion = self->loss;
+  custom.reduction = self->reduction;
+  custom.feature_norm = self->feature_norm;
+  custom.gram_norm = self->gram_norm;
+  custom.style_reduction = self->style_reduction;
   log_format = self->log_format;
   threads = self->threads;
   precision = self->precision;
   self->frames_compared = 0;
   GST_OBJECT_UNLOCK (self);
 
-  metrics = make_metrics (layers, loss, style, &n_metrics, &error);
+  custom.layers = layers;
+  custom.style_layers = style;
+  metrics = make_metrics (metric, &custom, &n_metrics, &error);
   if (metrics)
-    self->comparer = gst_vgg19_frame_comparer_new (weights, threads,
-        precision, resize, metrics, n_metrics, &error);
+    self->comparer = gst_vgg19_frame_comparer_new (weights, calibration,
+        threads, precision, resize, metrics, n_metrics, &error);
   if (self->comparer) {
     self->value_names =
         gst_vgg19_frame_comparer_get_value_names (self->comparer);
@@ -1097,6 +1113,8 @@ gst_vgg19_compare_start (GstAggregator * agg)
       self->log = open_log (self, log_file, log_format, resize, &error);
   }
   g_free (weights);
+  g_free (metric);
+  g_free (calibration);
   g_free (layers);
   g_free (style);
   g_free (log_file);
@@ -1164,6 +1182,26 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
       g_free (self->weights);
       self->weights = g_value_dup_string (value);
       break;
+    case PROP_METRIC:
+      g_free (self->metric);
+      self->metric = g_value_dup_string (value);
+      break;
+    case PROP_CALIBRATION:
+      g_free (self->calibration);
+      self->calibration = g_value_dup_string (value);
+      break;
+    case PROP_REDUCTION:
+      self->reduction = g_value_get_enum (value);
+      break;
+    case PROP_FEATURE_NORM:
+      self->feature_norm = g_value_get_enum (value);
+      break;
+    case PROP_GRAM_NORM:
+      self->gram_norm = g_value_get_enum (value);
+      break;
+    case PROP_STYLE_REDUCTION:
+      self->style_reduction = g_value_get_enum (value);
+      break;
     case PROP_RESIZE:
       self->resize = g_value_get_enum (value);
       break;
@@ -1212,6 +1250,24 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_WEIGHTS:
       g_value_set_string (value, self->weights);
       break;
+    case PROP_METRIC:
+      g_value_set_string (value, self->metric);
+      break;
+    case PROP_CALIBRATION:
+      g_value_set_string (value, self->calibration);
+      break;
+    case PROP_REDUCTION:
+      g_value_set_enum (value, self->reduction);
+      break;
+    case PROP_FEATURE_NORM:
+      g_value_set_enum (value, self->feature_norm);
+      break;
+    case PROP_GRAM_NORM:
+      g_value_set_enum (value, self->gram_norm);
+      break;
+    case PROP_STYLE_REDUCTION:
+      g_value_set_enum (value, self->style_reduction);
+      break;
     case PROP_RESIZE:
       g_value_set_enum (value, self->resize);
       break;
@@ -1256,6 +1312,8 @@ gst_vgg19_compare_finalize (GObject * object)
 
   /* PAUSED->READY freed the rest */
   g_free (self->weights);
+  g_free (self->metric);
+  g_free (self->calibration);
   g_free (self->layers);
   g_free (self->style_layers);
   g_free (self->log_file);
@@ -1284,7 +1342,33 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "Unset: $VGG19_WEIGHTS, then $XDG_CACHE_HOME/vgg19/"
           VGG19_OFFICIAL_WEIGHTS_NAME ", then the installed data directory. "
           "Loaded at READY->PAUSED and shared with the other vgg19 elements "
-          "of the process using the same file", DEFAULT_WEIGHTS, rw));
+          "of the process using the same file. The default file is that of "
+          "the network the chosen presets are defined on: "
+          VGG16_OFFICIAL_WEIGHTS_NAME " ($VGG16_WEIGHTS) for lpips-vgg and "
+          "dists", DEFAULT_WEIGHTS, rw));
+  g_object_class_install_property (gobject_class, PROP_METRIC,
+      g_param_spec_string ("metric", "Metric",
+          "The metrics to compute, comma-separated: \"custom\" (the generic "
+          "form set by layers, loss, reduction, feature-norm and "
+          "style-layers, gram-norm, style-reduction; values \"perceptual\" "
+          "and \"style\") and the presets, each exactly as published: "
+          "lpips-vgg (LPIPS v0.1, VGG-16), dists (DISTS, VGG-16 with L2 "
+          "pooling), esrgan (conv5_4 L1), realesrgan (conv1_2 x0.1, conv2_2 "
+          "x0.1, conv3_4, conv4_4, conv5_4, L1), edsr-vgg22 / edsr-vgg54 "
+          "(conv2_2 / conv5_4 MSE), srgan-vgg54 (relu5_4 MSE), pix2pixhd "
+          "(relu1_1..relu5_1 x 1/32..1, L1, [-1, 1] input), gatys-style "
+          "(Gram matrices, eq. 4). Metrics that need different network "
+          "passes (dists; pix2pixhd) or networks (VGG-16 presets with "
+          "VGG-19 ones) need an element each. The README gives each "
+          "formula and its source", DEFAULT_METRIC, rw));
+  g_object_class_install_property (gobject_class, PROP_CALIBRATION,
+      g_param_spec_string ("calibration", "Calibration",
+          "Learned weights of lpips-vgg (LPIPS' weights/v0.1/vgg.pth) or "
+          "dists (DISTS' weights.pt), when exactly one of the metrics "
+          "needs them. Unset: $VGG19_LPIPS_WEIGHTS / $VGG19_DISTS_WEIGHTS, "
+          "then $XDG_CACHE_HOME/vgg19/lpips-v0.1-vgg.pth / dists-weights.pt "
+          "(where `weights/fetch lpips-vgg` / `weights/fetch dists` put "
+          "them, checking their SHA-256)", DEFAULT_CALIBRATION, rw));
   g_object_class_install_property (gobject_class, PROP_RESIZE,
       g_param_spec_enum ("resize", "Resize",
           "How both inputs' frames become network input: stretch (to "
@@ -1303,9 +1387,20 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "values (torch's F.mse_loss, F.l1_loss)", DEFAULT_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOSS,
       g_param_spec_enum ("loss", "Loss",
-          "Criterion of the perceptual loss: mse (mean squared difference) "
-          "or l1 (mean absolute difference) of the activations",
+          "Criterion of the perceptual loss: mse (squared difference), l1 "
+          "(absolute difference) or sse (squared difference, always summed)",
           GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
+  g_object_class_install_property (gobject_class, PROP_REDUCTION,
+      g_param_spec_enum ("reduction", "Reduction",
+          "How the perceptual loss reduces a layer's values: mean (over "
+          "C*H*W), channel-sum (sum over channels of the mean over "
+          "positions, as piq) or sum", GST_TYPE_VGG19_REDUCTION,
+          DEFAULT_REDUCTION, rw));
+  g_object_class_install_property (gobject_class, PROP_FEATURE_NORM,
+      g_param_spec_enum ("feature-norm", "Feature normalisation",
+          "none, or unit: each position's channel vector divided by its "
+          "norm + 1e-10 before the perceptual loss (LPIPS' normalisation)",
+          GST_TYPE_VGG19_FEATURE_NORM, DEFAULT_FEATURE_NORM, rw));
   g_object_class_install_property (gobject_class, PROP_STYLE_LAYERS,
       g_param_spec_string ("style-layers", "Style layers",
           "Layers of the style (Gram-matrix) loss, same syntax as layers, "
@@ -1313,7 +1408,20 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "style metric. style = sum over the layers of weight / "
           "(4 C^2 (H W)^2) * sum((G - A)^2), G = x x^T and A = y y^T the "
           "C x C Gram matrices of the distorted and reference activations "
-          "(Gatys, Ecker and Bethge 2016, eq. 4)", DEFAULT_STYLE_LAYERS, rw));
+          "(Gatys, Ecker and Bethge 2016, eq. 4) with the default gram-norm "
+          "and style-reduction", DEFAULT_STYLE_LAYERS, rw));
+  g_object_class_install_property (gobject_class, PROP_GRAM_NORM,
+      g_param_spec_enum ("gram-norm", "Gram normalisation",
+          "What the style loss divides the Gram matrices x x^T by: none, "
+          "hw (H W, Gatys' code), chw (C H W, Johnson et al.) or gatys "
+          "(2 C H W: with style-reduction=sum, eq. 4 of Gatys et al.)",
+          GST_TYPE_VGG19_GRAM_NORM, DEFAULT_GRAM_NORM, rw));
+  g_object_class_install_property (gobject_class, PROP_STYLE_REDUCTION,
+      g_param_spec_enum ("style-reduction", "Style reduction",
+          "How the style loss reduces the squared differences of the C x C "
+          "Gram entries: sum, mean (over C^2, torch's F.mse_loss) or "
+          "channel-sum (divides by C)", GST_TYPE_VGG19_REDUCTION,
+          DEFAULT_STYLE_REDUCTION, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FILE,
       g_param_spec_string ("log-file", "Log file",
           "File to write the scores to, one record per compared frame "
@@ -1322,10 +1430,14 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "loses at most the last one. Unset: no log", DEFAULT_LOG_FILE, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
       g_param_spec_enum ("log-format", "Log format",
-          "json (libvmaf's layout: frames[{frameNum, pts, metrics}], "
-          "pooled_metrics{min, max, mean, harmonic_mean, p5, p95, count}) "
-          "or csv (a header line, a line per frame, then a line per pooled "
-          "statistic)", GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
+          "libvmaf's layouts: json (frames[{frameNum, pts, metrics}], "
+          "pooled_metrics{min, max, mean, harmonic_mean, median, p1, p5, "
+          "p10, p25, p95, stddev, count}), csv (Frame,<metrics>,pts, lines; "
+          "the header and pooled statistics in '#' comment lines) or xml "
+          "(<VMAF>, <params>, <frames>, <pooled_metrics>); each with a "
+          "header recording the version, network, weights and their "
+          "SHA-256, every metric's settings and the preprocessing",
+          GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Worker threads of the network (0 = one per core)", 0, 1024,
@@ -1375,6 +1487,9 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOSS, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_PRECISION, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOG_FORMAT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_REDUCTION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_FEATURE_NORM, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_GRAM_NORM, 0);
 }
 
 static void
@@ -1394,6 +1509,12 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   }
 
   self->weights = g_strdup (DEFAULT_WEIGHTS);
+  self->metric = g_strdup (DEFAULT_METRIC);
+  self->calibration = g_strdup (DEFAULT_CALIBRATION);
+  self->reduction = DEFAULT_REDUCTION;
+  self->feature_norm = DEFAULT_FEATURE_NORM;
+  self->gram_norm = DEFAULT_GRAM_NORM;
+  self->style_reduction = DEFAULT_STYLE_REDUCTION;
   self->resize = DEFAULT_RESIZE;
   self->layers = g_strdup (DEFAULT_LAYERS);
   self->loss = DEFAULT_LOSS;

@@ -39,6 +39,17 @@ GType gst_vgg19_precision_get_type (void);
 #define GST_TYPE_VGG19_LOG_FORMAT (gst_vgg19_log_format_get_type ())
 GType gst_vgg19_log_format_get_type (void);
 
+/* The core's Vgg19Reduction, Vgg19FeatureNorm and Vgg19GramNorm, for the
+ * generic metric of vgg19compare. */
+#define GST_TYPE_VGG19_REDUCTION (gst_vgg19_reduction_get_type ())
+GType gst_vgg19_reduction_get_type (void);
+
+#define GST_TYPE_VGG19_FEATURE_NORM (gst_vgg19_feature_norm_get_type ())
+GType gst_vgg19_feature_norm_get_type (void);
+
+#define GST_TYPE_VGG19_GRAM_NORM (gst_vgg19_gram_norm_get_type ())
+GType gst_vgg19_gram_norm_get_type (void);
+
 G_END_DECLS
 
 #endif /* GST_VGG19_ENUMS_H */

@@ -16,6 +16,42 @@ G_BEGIN_DECLS
 typedef struct _Vgg19Comparer Vgg19Comparer;
 
 /**
+ * vgg19_comparer_find_weights:
+ * @metrics: the metrics to compute.
+ * @n_metrics: how many.
+ * @explicit_path: (nullable): a weight file the user named.
+ * @error: return location for an error.
+ *
+ * The weight file for @metrics: @explicit_path when given, else the
+ * default file of the network the presets among them are defined on
+ * (vgg19_weights_find_arch(); VGG-19 when none is). Presets defined on
+ * different networks (lpips-vgg on VGG-16, esrgan on VGG-19) cannot share
+ * one network: that is an error naming both.
+ *
+ * Returns: (transfer full): the path, or NULL with @error set.
+ */
+VGG19_API char *vgg19_comparer_find_weights (Vgg19Metric * const *metrics,
+    guint n_metrics, const char *explicit_path, GError ** error);
+
+/**
+ * vgg19_comparer_load_calibrations:
+ * @metrics: the metrics to compute.
+ * @n_metrics: how many.
+ * @explicit_path: (nullable): the learned-weights file the user named;
+ *   allowed only when exactly one of @metrics needs one.
+ * @error: return location for an error.
+ *
+ * Finds (vgg19_metric_find_calibration()) and loads the learned weights
+ * of every metric that needs them.
+ *
+ * Returns: FALSE with @error set when one is missing (the message says how
+ *   to get it) or unreadable.
+ */
+VGG19_API gboolean vgg19_comparer_load_calibrations (Vgg19Metric *
+    const *metrics, guint n_metrics, const char *explicit_path,
+    GError ** error);
+
+/**
  * vgg19_comparer_new:
  * @model: the network; the comparer keeps a reference.
  * @metrics: (transfer full): the metrics, each checked against @model's

@@ -399,6 +399,54 @@ VGG19_API gboolean vgg19_metric_compute (const Vgg19Metric * metric,
     const Vgg19Tensor * const *distorted, double *per_layer, double *total,
     GError ** error);
 
+/**
+ * Vgg19GenericSettings:
+ * @layers: the perceptual metric's taps (see vgg19_metric_new()).
+ * @criterion: its criterion.
+ * @reduction: its reduction (ignored with sse, which sums).
+ * @feature_norm: its feature normalisation.
+ * @style_layers: (nullable): the style metric's taps; NULL or blank for
+ *   none.
+ * @gram_norm: the style metric's Gram normalisation.
+ * @style_reduction: the style metric's reduction.
+ *
+ * The generic ("custom") metric of a metric list: "perceptual", a feature
+ * metric, and "style", a Gram metric with the mse criterion.
+ */
+typedef struct
+{
+  const char *layers;
+  Vgg19Loss criterion;
+  Vgg19Reduction reduction;
+  Vgg19FeatureNorm feature_norm;
+  const char *style_layers;
+  Vgg19GramNorm gram_norm;
+  Vgg19Reduction style_reduction;
+} Vgg19GenericSettings;
+
+/**
+ * vgg19_metric_list_new:
+ * @list: comma-separated metrics: preset names and "custom" (the
+ *   metrics of @generic), each once, e.g. "lpips-vgg" or
+ *   "custom,esrgan".
+ * @generic: the settings of "custom".
+ * @n_metrics: (out): how many metrics were made.
+ * @failed_setting: (out) (optional): on failure, which input was at fault:
+ *   "metric" (@list), "layers", "reduction", "feature-norm",
+ *   "style-layers", "gram-norm" or "style-reduction", so that a caller
+ *   can name its own property or option.
+ * @error: return location for an error.
+ *
+ * What the `metric` property of vgg19compare and `--metric` of `vgg19
+ * compare` both build.
+ *
+ * Returns: (transfer full): @n_metrics metrics (free each, then the
+ *   array), or NULL with @error set.
+ */
+VGG19_API Vgg19Metric **vgg19_metric_list_new (const char *list,
+    const Vgg19GenericSettings * generic, guint * n_metrics,
+    const char **failed_setting, GError ** error);
+
 /* ------------------------------------------------------------------ */
 /* Pooling a score over a clip                                          */
 /* ------------------------------------------------------------------ */

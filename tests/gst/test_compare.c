@@ -949,7 +949,8 @@ GST_END_TEST;
 /* ------------------------------------------------------------------ */
 
 static const gchar *const pooled_stats[] = {
-  "min", "max", "mean", "harmonic_mean", "p5", "p95", "count"
+  "min", "max", "mean", "harmonic_mean", "median", "p1", "p5", "p10", "p25",
+  "p95", "stddev", "count"
 };
 
 GST_START_TEST (test_json_log)
@@ -979,7 +980,29 @@ GST_START_TEST (test_json_log)
   fail_unless_equals_string (test_json_member_string (params, "resize"),
       "stretch");
   fail_unless_equals_string (test_json_member_string (params, "perceptual"),
-      "perceptual: feature mse conv1_2:1,relu2_1:0.5");
+      "perceptual: feature mse reduction=mean feature-norm=none "
+      "input=imagenet pooling=max conv1_2:1,relu2_1:0.5");
+  fail_unless_equals_string (test_json_member_string (params, "style"),
+      "style: gram mse reduction=sum feature-norm=none gram-norm=gatys "
+      "input=imagenet pooling=max relu1_1:1");
+  fail_unless (g_str_has_prefix (test_json_member_string (params, "network"),
+          "vgg19 (torchvision configuration E), max pooling"));
+  fail_unless (strstr (test_json_member_string (params, "preprocessing"),
+          "224x224") != NULL);
+  {
+    /* the SHA-256 of the very file used */
+    gchar *contents, *sha;
+    gsize length;
+
+    fail_unless (g_file_get_contents (gst_test_weights ("features_only"),
+            &contents, &length, NULL));
+    sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+        (const guchar *) contents, length);
+    fail_unless_equals_string (test_json_member_string (params,
+            "weights_sha256"), sha);
+    g_free (sha);
+    g_free (contents);
+  }
   frames = test_json_member (log, "frames");
   fail_unless_equals_int (test_json_length (frames), 3);
   for (i = 0; i < 3; i++) {
@@ -1044,27 +1067,34 @@ GST_START_TEST (test_csv_log)
   lines = g_strsplit (text, "\n", -1);
   while (lines[header] && lines[header][0] == '#')
     header++;
+  /* libvmaf's columns, Frame first and a trailing comma */
+  fail_unless (header >= 4, "no parameter lines");
   fail_unless_equals_string (lines[header],
-      "Frame,pts,perceptual,perceptual_conv1_2");
-  for (i = header + 1; lines[i] && *lines[i]; i++)
+      "Frame,perceptual,perceptual_conv1_2,pts,");
+  for (i = header + 1; lines[i] && *lines[i] && lines[i][0] != '#'; i++)
     n++;
-  /* three frames, then a line per pooled statistic */
-  fail_unless_equals_int (n, 3 + G_N_ELEMENTS (pooled_stats));
+  fail_unless_equals_int (n, 3);
   for (i = 0; i < 3; i++) {
     gchar **fields = g_strsplit (lines[header + 1 + i], ",", -1);
     gchar *want = g_strdup_printf ("%u", i);
 
-    fail_unless_equals_int (g_strv_length (fields), 4);
+    fail_unless_equals_int (g_strv_length (fields), 5);
     fail_unless_equals_string (fields[0], want);
-    fail_unless (fabs (g_ascii_strtod (fields[2], NULL) -
+    fail_unless_equals_string (fields[4], "");
+    fail_unless (fabs (g_ascii_strtod (fields[1], NULL) -
             get_double (g_list_nth_data (run.frames, i), "perceptual")) <=
         0.5e-6 + 1e-12);
     g_free (want);
     g_strfreev (fields);
   }
-  for (i = 0; i < G_N_ELEMENTS (pooled_stats); i++)
-    fail_unless (g_str_has_prefix (lines[header + 4 + i], pooled_stats[i]),
-        "%s", lines[header + 4 + i]);
+  /* then a comment line per pooled statistic */
+  for (i = 0; i < G_N_ELEMENTS (pooled_stats); i++) {
+    gchar *want = g_strdup_printf ("# pooled,%s,", pooled_stats[i]);
+
+    fail_unless (g_str_has_prefix (lines[header + 4 + i], want), "%s",
+        lines[header + 4 + i]);
+    g_free (want);
+  }
   g_strfreev (lines);
   g_free (text);
   run_clear (&run);
