@@ -150,9 +150,12 @@ VGG19_API gboolean vgg19_arch_tap_shape (Vgg19Arch arch, const char *tap,
 /** File name of torchvision's official VGG-16 ImageNet weights
  * (VGG16_Weights.IMAGENET1K_V1, configuration "D"). */
 #define VGG16_OFFICIAL_WEIGHTS_NAME "vgg16-397923af.pth"
-/** The part of its SHA-256 that torchvision publishes (the file name's
- * suffix, which torch.hub checks). */
-#define VGG16_OFFICIAL_WEIGHTS_SHA256_PREFIX "397923af"
+/** Size in bytes of the official VGG-16 file. */
+#define VGG16_OFFICIAL_WEIGHTS_SIZE G_GUINT64_CONSTANT (553433881)
+/** SHA-256 of the official VGG-16 file (its first 8 digits are the file
+ * name's suffix, which torch.hub checks). */
+#define VGG16_OFFICIAL_WEIGHTS_SHA256 \
+  "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0"
 
 /**
  * vgg19_weights_find:
