@@ -18,19 +18,46 @@
  *
  * ## Metrics
  *
- * For a layer (tap) l with C channels over H x W positions, let x be the
- * distorted frame's activations and y the reference's (C x HW matrices):
+ * metric lists the metrics, comma-separated: presets, the metrics papers
+ * quote, each exactly as published (the README gives each formula and its
+ * source), and "custom", the generic form (the default):
  *
- *  - "perceptual" (feature-reconstruction loss, Johnson et al. 2016):
- *    sum over the layers of w_l * mean((x - y)^2) with loss=mse, or
- *    w_l * mean(|x - y|) with loss=l1, the mean being over the C H W
- *    values: torch's sum of w_l * F.mse_loss(x, y) (or F.l1_loss). The
- *    default, layers=conv4_2 and loss=mse, is what `vgg19 compare` and the
- *    vgg19 element's mode=loss compute.
- *  - "style" (Gram-matrix loss, Gatys, Ecker and Bethge 2016, eq. 4), when
- *    style-layers is set: sum over its layers of
- *    w_l / (4 C^2 (H W)^2) * sum((G - A)^2), with G = x x^T and
- *    A = y y^T the unnormalised C x C Gram matrices.
+ *  - lpips-vgg: LPIPS v0.1 on VGG-16 (relu1_2 ... relu5_3, channel
+ *    unit-normalisation, LPIPS' learned channel weights, spatial mean,
+ *    sum over layers);
+ *  - dists: DISTS on VGG-16 with L2 pooling (structure and texture terms
+ *    weighted by DISTS' alpha and beta);
+ *  - esrgan (conv5_4, L1), realesrgan (conv1_2 x 0.1, conv2_2 x 0.1,
+ *    conv3_4, conv4_4, conv5_4, L1), edsr-vgg22 / edsr-vgg54 (conv2_2 /
+ *    conv5_4, MSE), srgan-vgg54 (relu5_4, MSE), pix2pixhd (relu1_1 ...
+ *    relu5_1 weighted 1/32 ... 1, L1, [-1, 1] input), gatys-style (Gram
+ *    matrices of relu1_1 ... relu5_1, eq. 4 of Gatys et al., weights 1/5),
+ *    all on VGG-19, conv taps before their ReLU.
+ *
+ * lpips-vgg and dists need VGG-16 weights (vgg16-397923af.pth, the
+ * default when weights is unset) and their learned weights (calibration,
+ * or the cache where `weights/fetch lpips-vgg dists` puts them); without
+ * them the element fails to start with an error that says how to get
+ * them.
+ *
+ * The generic form: for a layer (tap) l with C channels over H x W
+ * positions, x the distorted frame's activations and y the reference's
+ * (C x HW matrices):
+ *
+ *  - "perceptual": sum over the layers of w_l times the criterion of
+ *    x - y (loss: l1 |d|, mse or sse d^2) after the optional
+ *    feature-norm=unit (each position's channel vector divided by its norm
+ *    + 1e-10), reduced by reduction: mean over the C H W values (torch's
+ *    F.mse_loss / F.l1_loss, the default), channel-sum (sum over channels
+ *    of the mean over positions) or sum (sse always sums). The default,
+ *    layers=conv4_2 and loss=mse, is what `vgg19 compare` and the vgg19
+ *    element's mode=loss compute.
+ *  - "style" (Gram-matrix loss), when style-layers is set: sum over its
+ *    layers of w_l times the squared differences of G = x x^T / N and
+ *    A = y y^T / N, N set by gram-norm (none, hw, chw or gatys = 2 C H W),
+ *    reduced by style-reduction (sum, mean over C^2, channel-sum); the
+ *    defaults give Gatys, Ecker and Bethge 2016, eq. 4,
+ *    sum((G - A)^2) / (4 C^2 (H W)^2) of the unnormalised matrices.
  *
  * Layers are named as everywhere else (conv1_1 ... conv5_4 before their
  * ReLU, relu1_1 ... relu5_4, pool1 ... pool5), each optionally followed by
@@ -41,7 +68,7 @@
  *
  * Every value is 0 exactly for identical frames and grows with the
  * difference. Per-layer values are named "<metric>_<layer>" (e.g.
- * "perceptual_conv4_2") in messages and logs.
+ * "perceptual_conv4_2", "lpips-vgg_relu1_2") in messages and logs.
  *
  * ## Pairing
  *
@@ -84,16 +111,20 @@
  * distorted-unpaired, reference-dropped, ended-by (the pad of the input
  * that ran out first), and per metric and per layer
  * (fields "perceptual", "perceptual_conv4_2", ...) a structure with count,
- * mean, min, max, harmonic-mean (libvmaf's n / sum(1 / (v + 1)) - 1), p5
- * and p95 (percentiles interpolated linearly, as numpy's default).
+ * mean, min, max, harmonic-mean (libvmaf's n / sum(1 / (v + 1)) - 1),
+ * median, p1, p5, p10, p25, p95 (percentiles interpolated linearly, as
+ * numpy's default) and stddev (population).
  *
  * ## Log
  *
  * log-file names a file written as the frames are compared, so that a
- * crash loses at most the frame being written: log-format=json follows
- * libvmaf's JSON log ("frames": [{"frameNum", "pts", "metrics": {...}}],
- * then "pooled_metrics"), log-format=csv has a line per frame and a line
- * per pooled statistic.
+ * crash loses at most the frame being written, in libvmaf's layouts so
+ * that VMAF parsers read it: log-format=json ("frames": [{"frameNum",
+ * "pts", "metrics": {...}}], then "pooled_metrics"), xml (<VMAF>,
+ * <frames>, <pooled_metrics>) or csv (libvmaf's columns; the header and
+ * the pooled statistics in '#' comment lines). Every log has a header
+ * recording the version, network, weight file and its SHA-256, input
+ * scaling, resize, pairing and each metric's full description.
  *
  * ## Timing
  *
@@ -105,6 +136,9 @@
  * ## Example launch lines
  * |[
  * gst-launch-1.0 -m vgg19compare name=c log-file=scores.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
+ *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
+ * gst-launch-1.0 vgg19compare name=c metric=lpips-vgg log-file=lpips.xml log-format=xml ! fakesink \
  *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
  *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
  * gst-launch-1.0 vgg19compare name=c layers="relu1_2,relu2_2,relu3_4,relu4_4,relu5_4" \
