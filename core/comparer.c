@@ -5,6 +5,7 @@
  * computes only up to the deepest tap the metrics use. */
 #include <vgg19/comparer.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "aligned.h"
@@ -40,6 +41,15 @@ struct _Vgg19Comparer
   SavedTap *saved;              /* taps, then "input" when used */
   guint n_saved;
   gboolean have_reference;
+  guint64 reference_serial;     /* counts set_reference() calls */
+
+  /* temporal values: the previous comparison's images, kept like saved */
+  gboolean temporal;
+  SavedTap *previous_ref;
+  SavedTap *previous_dist;
+  SavedTap *current_dist;
+  gboolean have_previous;
+  guint64 previous_serial;
 
   /* per metric, scratch */
   const Vgg19Tensor **ref_tensors;
@@ -201,9 +211,18 @@ vgg19_comparer_free (Vgg19Comparer * c)
 
   if (c == NULL)
     return;
-  for (i = 0; c->saved && i < c->n_saved; i++)
+  for (i = 0; c->saved && i < c->n_saved; i++) {
     vgg19_free_floats (c->saved[i].data);
+    if (c->previous_ref) {
+      vgg19_free_floats (c->previous_ref[i].data);
+      vgg19_free_floats (c->previous_dist[i].data);
+      vgg19_free_floats (c->current_dist[i].data);
+    }
+  }
   g_free (c->saved);
+  g_free (c->previous_ref);
+  g_free (c->previous_dist);
+  g_free (c->current_dist);
   for (i = 0; i < c->n_metrics; i++)
     vgg19_metric_free (c->metrics[i]);
   g_free (c->metrics);
@@ -242,14 +261,33 @@ vgg19_comparer_get_metric (const Vgg19Comparer * c, guint index)
   return c->metrics[index];
 }
 
-guint
-vgg19_comparer_get_n_values (const Vgg19Comparer * c)
+void
+vgg19_comparer_set_temporal (Vgg19Comparer * c, gboolean enable)
+{
+  c->temporal = enable;
+  c->have_previous = FALSE;
+  if (enable && c->previous_ref == NULL) {
+    c->previous_ref = g_new0 (SavedTap, c->n_saved);
+    c->previous_dist = g_new0 (SavedTap, c->n_saved);
+    c->current_dist = g_new0 (SavedTap, c->n_saved);
+  }
+}
+
+/* The metrics' values, without the temporal ones. */
+static guint
+n_metric_values (const Vgg19Comparer * c)
 {
   guint m, n = 0;
 
   for (m = 0; m < c->n_metrics; m++)
     n += 1 + vgg19_metric_get_n_layers (c->metrics[m]);
   return n;
+}
+
+guint
+vgg19_comparer_get_n_values (const Vgg19Comparer * c)
+{
+  return n_metric_values (c) + (c->temporal ? c->n_metrics : 0);
 }
 
 char **
@@ -266,6 +304,9 @@ vgg19_comparer_get_value_names (const Vgg19Comparer * c)
       g_ptr_array_add (names, g_strdup_printf ("%s_%s", name,
               vgg19_metric_get_layer (c->metrics[m], l, NULL)));
   }
+  for (m = 0; c->temporal && m < c->n_metrics; m++)
+    g_ptr_array_add (names, g_strdup_printf ("%s_tlp",
+            vgg19_metric_get_name (c->metrics[m])));
   g_ptr_array_add (names, NULL);
   return (char **) g_ptr_array_free (names, FALSE);
 }
@@ -314,6 +355,7 @@ ensure_plan (Vgg19Comparer * c, guint width, guint height, GError ** error)
     return TRUE;
   c->width = c->height = 0;
   c->have_reference = FALSE;
+  c->have_previous = FALSE;
   g_clear_pointer (&c->scaled, vgg19_free_floats);
   g_clear_pointer (&c->rgb, vgg19_free_floats);
   if (!vgg19_session_reshape (c->session, width, height,
@@ -376,9 +418,9 @@ current_tap (Vgg19Comparer * c, const char *tap)
 }
 
 static gboolean
-save (Vgg19Comparer * c, SavedTap * s, const char *tap, GError ** error)
+save_tensor (SavedTap * s, const char *tap, const Vgg19Tensor * t,
+    GError ** error)
 {
-  const Vgg19Tensor *t = current_tap (c, tap);
   gsize n = (gsize) t->channels * t->height * t->width;
 
   if (n != s->n_values) {
@@ -394,6 +436,12 @@ save (Vgg19Comparer * c, SavedTap * s, const char *tap, GError ** error)
   s->tensor = *t;
   s->tensor.data = s->data;
   return TRUE;
+}
+
+static gboolean
+save (Vgg19Comparer * c, SavedTap * s, const char *tap, GError ** error)
+{
+  return save_tensor (s, tap, current_tap (c, tap), error);
 }
 
 gboolean
@@ -412,6 +460,7 @@ vgg19_comparer_set_reference (Vgg19Comparer * c, const float *input,
       && !save (c, &c->saved[n_taps], VGG19_METRIC_INPUT_TAP, error))
     return FALSE;
   c->have_reference = TRUE;
+  c->reference_serial++;
   return TRUE;
 }
 
@@ -428,14 +477,86 @@ vgg19_comparer_clear_reference (Vgg19Comparer * c)
 }
 
 static const Vgg19Tensor *
-saved_tap (Vgg19Comparer * c, const char *tap)
+find_tap (const SavedTap * set, guint n, const char *tap)
 {
   guint i;
 
-  for (i = 0; i < c->n_saved; i++)
-    if (c->saved[i].tap && strcmp (c->saved[i].tap, tap) == 0)
-      return &c->saved[i].tensor;
+  for (i = 0; i < n; i++)
+    if (set[i].tap && strcmp (set[i].tap, tap) == 0)
+      return &set[i].tensor;
   return NULL;
+}
+
+static const Vgg19Tensor *
+saved_tap (Vgg19Comparer * c, const char *tap)
+{
+  return find_tap (c->saved, c->n_saved, tap);
+}
+
+/* The tap names of the saved sets, in their order. */
+static const char *
+saved_name (const Vgg19Comparer * c, guint i)
+{
+  return i < g_strv_length (c->taps) ? c->taps[i] : VGG19_METRIC_INPUT_TAP;
+}
+
+/* Metric @metric between two saved sets. */
+static gboolean
+metric_between (Vgg19Comparer * c, const Vgg19Metric * metric,
+    const SavedTap * a, const SavedTap * b, double *value, GError ** error)
+{
+  guint l, n_layers = vgg19_metric_get_n_layers (metric);
+
+  for (l = 0; l < n_layers; l++) {
+    const char *tap = vgg19_metric_get_layer (metric, l, NULL);
+
+    c->ref_tensors[l] = find_tap (a, c->n_saved, tap);
+    c->dist_tensors[l] = find_tap (b, c->n_saved, tap);
+  }
+  return vgg19_metric_compute (metric, c->ref_tensors, c->dist_tensors,
+      NULL, value, error);
+}
+
+/* The temporal values into @values (one per metric), then the current
+ * pair becomes the previous one. */
+static gboolean
+temporal_values (Vgg19Comparer * c, double *values, GError ** error)
+{
+  guint m, i;
+
+  /* the distorted image's activations, before the next run replaces them */
+  for (i = 0; i < c->n_saved; i++)
+    if (!save (c, &c->current_dist[i], saved_name (c, i), error))
+      return FALSE;
+  for (m = 0; m < c->n_metrics; m++) {
+    double d_ref = 0.0, d_dist;
+
+    values[m] = NAN;
+    if (!c->have_previous)
+      continue;
+    /* the same reference image for both: no change on that side */
+    if (c->previous_serial != c->reference_serial
+        && !metric_between (c, c->metrics[m], c->previous_ref, c->saved,
+            &d_ref, error))
+      return FALSE;
+    if (!metric_between (c, c->metrics[m], c->previous_dist,
+            c->current_dist, &d_dist, error))
+      return FALSE;
+    values[m] = fabs (d_ref - d_dist);
+  }
+  for (i = 0; i < c->n_saved; i++) {
+    SavedTap t = c->previous_dist[i];
+
+    c->previous_dist[i] = c->current_dist[i];
+    c->current_dist[i] = t;
+    if (c->previous_serial != c->reference_serial
+        && !save_tensor (&c->previous_ref[i], saved_name (c, i),
+            &c->saved[i].tensor, error))
+      return FALSE;
+  }
+  c->previous_serial = c->reference_serial;
+  c->have_previous = TRUE;
+  return TRUE;
 }
 
 gboolean
@@ -472,6 +593,10 @@ vgg19_comparer_compare (Vgg19Comparer * c, const float *input, guint width,
             values + k + 1, values + k, error))
       return FALSE;
     k += 1 + n_layers;
+  }
+  if (c->temporal && !temporal_values (c, values + k, error)) {
+    c->have_previous = FALSE;
+    return FALSE;
   }
   return TRUE;
 }

@@ -6,6 +6,7 @@
 #include "metric_private.h"
 
 #define CUSTOM "custom"
+#define TEMPORAL "tlp"
 
 /* "perceptual", and "style" when style layers are given. */
 static gboolean
@@ -54,13 +55,16 @@ add_generic (GPtrArray * metrics, const Vgg19GenericSettings * g,
 
 Vgg19Metric **
 vgg19_metric_list_new (const char *list, const Vgg19GenericSettings * generic,
-    guint * n_metrics, const char **failed_setting, GError ** error)
+    guint * n_metrics, gboolean * temporal, const char **failed_setting,
+    GError ** error)
 {
   GPtrArray *metrics = g_ptr_array_new ();
   char **names = g_strsplit (list ? list : "", ",", -1);
   const char *setting = "metric";
   guint i, j;
 
+  if (temporal)
+    *temporal = FALSE;
   for (i = 0; names[i]; i++) {
     char *name = g_strstrip (names[i]);
     Vgg19Metric *m;
@@ -73,6 +77,15 @@ vgg19_metric_list_new (const char *list, const Vgg19GenericSettings * generic,
             "metric \"%s\" is listed twice", name);
         goto fail;
       }
+    if (strcmp (name, TEMPORAL) == 0) {
+      if (temporal == NULL) {
+        g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+            "\"tlp\" (temporal values) needs a sequence of frames");
+        goto fail;
+      }
+      *temporal = TRUE;
+      continue;
+    }
     if (strcmp (name, CUSTOM) == 0) {
       if (!add_generic (metrics, generic, &setting, error))
         goto fail;
@@ -89,7 +102,8 @@ vgg19_metric_list_new (const char *list, const Vgg19GenericSettings * generic,
   }
   if (metrics->len == 0) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
-        "no metric given (e.g. \"custom\", \"lpips-vgg\", \"esrgan\")");
+        "no metric given (e.g. \"custom\", \"lpips-vgg\", \"esrgan\"; "
+        "\"tlp\" adds the temporal values of the others)");
     goto fail;
   }
   g_strfreev (names);

@@ -15,6 +15,8 @@ struct _GstVgg19FrameComparer
   Vgg19Model *model;            /* from the model cache */
   Vgg19Comparer *comparer;
   Vgg19Resize resize;
+  GstVgg19Scale scale;
+  guint fixed_width, fixed_height;
 
   GstVgg19FrameConverter *converters[2];
 
@@ -159,6 +161,13 @@ gst_vgg19_frame_comparer_describe (const GstVgg19FrameComparer * c)
       vgg19_session_get_isa (session));
 }
 
+void
+gst_vgg19_frame_comparer_set_temporal (GstVgg19FrameComparer * c,
+    gboolean enable)
+{
+  vgg19_comparer_set_temporal (c->comparer, enable);
+}
+
 const gchar *
 gst_vgg19_frame_comparer_get_weights (const GstVgg19FrameComparer * c)
 {
@@ -206,6 +215,113 @@ gst_vgg19_frame_comparer_get_value_names (const GstVgg19FrameComparer * c)
 }
 
 gboolean
+gst_vgg19_frame_comparer_set_scale (GstVgg19FrameComparer * c,
+    GstVgg19Scale scale, guint width, guint height, GError ** error)
+{
+  if (scale == GST_VGG19_SCALE_FIXED && (width < VGG19_MIN_INPUT_SIDE
+          || height < VGG19_MIN_INPUT_SIDE || width > VGG19_MAX_INPUT_SIDE
+          || height > VGG19_MAX_INPUT_SIDE
+          || (guint64) width * height > VGG19_MAX_INPUT_PIXELS)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "scale-size %ux%u is out of range (%u to %u pixels per side, at "
+        "most %u in all)", width, height, VGG19_MIN_INPUT_SIDE,
+        VGG19_MAX_INPUT_SIDE, VGG19_MAX_INPUT_PIXELS);
+    return FALSE;
+  }
+  c->scale = scale;
+  c->fixed_width = width;
+  c->fixed_height = height;
+  return TRUE;
+}
+
+/* Brings both inputs to one network input size as the policy says. */
+static gboolean
+apply_scale (GstVgg19FrameComparer * c, GError ** error)
+{
+  GstVgg19FrameConverter *ref = c->converters[GST_VGG19_INPUT_REFERENCE];
+  GstVgg19FrameConverter *dist = c->converters[GST_VGG19_INPUT_DISTORTED];
+  GError *cause = NULL;
+  guint rw, rh, dw, dh;
+  gboolean ok = TRUE;
+
+  if (c->scale == GST_VGG19_SCALE_FIXED) {
+    if (ref)
+      ok = gst_vgg19_frame_converter_set_output_size (ref, c->fixed_width,
+          c->fixed_height, &cause);
+    if (ok && dist)
+      ok = gst_vgg19_frame_converter_set_output_size (dist, c->fixed_width,
+          c->fixed_height, &cause);
+  } else if (ref && dist && c->resize == VGG19_RESIZE_NONE) {
+    GstVgg19FrameConverter *scaled, *kept;
+
+    gst_vgg19_frame_converter_get_frame_size (ref, &rw, &rh);
+    gst_vgg19_frame_converter_get_frame_size (dist, &dw, &dh);
+    if (c->scale == GST_VGG19_SCALE_REFERENCE) {
+      scaled = dist;
+      kept = ref;
+    } else {
+      scaled = ref;
+      kept = dist;
+    }
+    ok = gst_vgg19_frame_converter_set_output_size (kept, 0, 0, &cause);
+    if (ok) {
+      guint w, h;
+
+      gst_vgg19_frame_converter_get_size (kept, &w, &h);
+      ok = gst_vgg19_frame_converter_set_output_size (scaled,
+          (rw == dw && rh == dh) ? 0 : w, (rw == dw && rh == dh) ? 0 : h,
+          &cause);
+    }
+  }
+  if (!ok) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "Cannot bring both inputs to one size: %s", cause->message);
+    g_error_free (cause);
+  }
+  return ok;
+}
+
+gchar *
+gst_vgg19_frame_comparer_describe_sizes (const GstVgg19FrameComparer * c)
+{
+  GstVgg19FrameConverter *ref = c->converters[GST_VGG19_INPUT_REFERENCE];
+  GstVgg19FrameConverter *dist = c->converters[GST_VGG19_INPUT_DISTORTED];
+  guint rw, rh, dw, dh, ow, oh;
+
+  if (!ref || !dist)
+    return NULL;
+  gst_vgg19_frame_converter_get_frame_size (ref, &rw, &rh);
+  gst_vgg19_frame_converter_get_frame_size (dist, &dw, &dh);
+  gst_vgg19_frame_converter_get_size (ref, &ow, &oh);
+  if (c->scale == GST_VGG19_SCALE_FIXED)
+    return g_strdup_printf ("both inputs (reference %ux%u, distorted %ux%u) "
+        "are scaled to scale-size %ux%u", rw, rh, dw, dh, ow, oh);
+  if (c->resize != VGG19_RESIZE_NONE)
+    return g_strdup_printf ("both inputs (reference %ux%u, distorted %ux%u) "
+        "go through resize=%s to %ux%u", rw, rh, dw, dh,
+        vgg19_resize_to_string (c->resize), ow, oh);
+  if (rw == dw && rh == dh)
+    return g_strdup_printf ("both inputs are compared at their size, %ux%u",
+        rw, rh);
+  if (c->scale == GST_VGG19_SCALE_REFERENCE)
+    return g_strdup_printf ("the distorted frames (%ux%u) are scaled to the "
+        "reference's size (%ux%u)", dw, dh, rw, rh);
+  return g_strdup_printf ("the reference frames (%ux%u) are scaled to the "
+      "distorted frames' size (%ux%u)", rw, rh, dw, dh);
+}
+
+void
+gst_vgg19_frame_comparer_get_compared_size (const GstVgg19FrameComparer * c,
+    guint * width, guint * height)
+{
+  *width = *height = 0;
+  if (c->converters[GST_VGG19_INPUT_REFERENCE]
+      && c->converters[GST_VGG19_INPUT_DISTORTED])
+    gst_vgg19_frame_converter_get_size (c->converters
+        [GST_VGG19_INPUT_REFERENCE], width, height);
+}
+
+gboolean
 gst_vgg19_frame_comparer_set_format (GstVgg19FrameComparer * c,
     GstVgg19Input input, const GstVideoInfo * info, GError ** error)
 {
@@ -223,7 +339,9 @@ gst_vgg19_frame_comparer_set_format (GstVgg19FrameComparer * c,
   }
   gst_vgg19_frame_converter_free (c->converters[input]);
   c->converters[input] = conv;
-  return TRUE;
+  /* sizes may change: the reference runs again for the next comparison */
+  vgg19_comparer_clear_reference (c->comparer);
+  return apply_scale (c, error);
 }
 
 /* Converts @frame of @input into c->input; its size in @width, @height. */
@@ -327,11 +445,12 @@ gst_vgg19_frame_comparer_compare (GstVgg19FrameComparer * c,
   if (conv) {
     gst_vgg19_frame_converter_get_size (conv, &width, &height);
     if (width != c->reference_width || height != c->reference_height) {
+      /* the scale policy made them equal; a reference frame of the
+       * previous format is no longer comparable */
       g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
-          "At native size (resize=none) both inputs must have the same "
-          "size, but the reference is %ux%u and the distorted frame %ux%u: "
-          "scale one of them (videoscale) or use resize=stretch",
-          c->reference_width, c->reference_height, width, height);
+          "The reference frame's network input is %ux%u but the distorted "
+          "frame's %ux%u", c->reference_width, c->reference_height, width,
+          height);
       return FALSE;
     }
   }

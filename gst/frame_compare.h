@@ -12,6 +12,8 @@
 #include <gst/video/video.h>
 #include <vgg19/metric.h>
 
+#include "gstvgg19enums.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -34,6 +36,22 @@ GstVgg19FrameComparer *gst_vgg19_frame_comparer_new (const gchar * weights,
     Vgg19Resize resize, Vgg19Metric ** metrics, guint n_metrics,
     GError ** error);
 
+/* How inputs of different sizes meet (GST_VGG19_SCALE_FIXED: both to
+ * @width x @height); before the first set_format(). */
+gboolean gst_vgg19_frame_comparer_set_scale (GstVgg19FrameComparer *
+    comparer, GstVgg19Scale scale, guint width, guint height,
+    GError ** error);
+
+/* What the frames become, once both formats are known: e.g. "the distorted
+ * frames (1280x720) are scaled to the reference's size (1920x1080)";
+ * NULL before. */
+gchar *gst_vgg19_frame_comparer_describe_sizes (const GstVgg19FrameComparer
+    * comparer);
+
+/* The network input size once both formats are known (0 x 0 before). */
+void gst_vgg19_frame_comparer_get_compared_size (const GstVgg19FrameComparer
+    * comparer, guint * width, guint * height);
+
 /* The reproducibility header of the log (vgg19_comparer_get_log_params()),
  * NULL-terminated key, value, ...; NULL with a resource error when the
  * weight file cannot be read. */
@@ -46,6 +64,10 @@ void gst_vgg19_frame_comparer_free (GstVgg19FrameComparer * comparer);
  * avx512 kernels". */
 gchar *gst_vgg19_frame_comparer_describe (const GstVgg19FrameComparer *
     comparer);
+
+/* Temporal values after the metrics' (vgg19_comparer_set_temporal()). */
+void gst_vgg19_frame_comparer_set_temporal (GstVgg19FrameComparer * comparer,
+    gboolean enable);
 
 /* The weight file in use. */
 const gchar *gst_vgg19_frame_comparer_get_weights (const GstVgg19FrameComparer

@@ -174,6 +174,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define DEFAULT_GRAM_NORM VGG19_GRAM_NORM_GATYS
 #define DEFAULT_STYLE_REDUCTION VGG19_REDUCTION_SUM
 #define DEFAULT_RESIZE VGG19_RESIZE_STRETCH
+#define DEFAULT_SCALE GST_VGG19_SCALE_REFERENCE
+#define DEFAULT_SCALE_SIZE "224x224"
 #define DEFAULT_LAYERS "conv4_2"
 #define DEFAULT_LOSS VGG19_LOSS_MSE
 #define DEFAULT_STYLE_LAYERS ""
@@ -182,6 +184,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define DEFAULT_THREADS 0
 #define DEFAULT_PRECISION VGG19_PRECISION_FP32
 #define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_POOLED_INTERVAL 0
+#define DEFAULT_WORST_FRAMES 5
 
 
 /* How long one input may stay unlinked while the other streams. Long
@@ -196,6 +200,8 @@ enum
   PROP_METRIC,
   PROP_CALIBRATION,
   PROP_RESIZE,
+  PROP_SCALE,
+  PROP_SCALE_SIZE,
   PROP_LAYERS,
   PROP_LOSS,
   PROP_REDUCTION,
@@ -208,8 +214,19 @@ enum
   PROP_THREADS,
   PROP_PRECISION,
   PROP_POST_MESSAGES,
+  PROP_POOLED_INTERVAL,
+  PROP_WORST_FRAMES,
   PROP_FRAMES_COMPARED,
 };
+
+/* One compared frame's value of one metric, for the list of the worst. */
+typedef struct
+{
+  gdouble value;
+  guint64 frame;
+  GstClockTime timestamp;
+  GstClockTime running_time;
+} ScoredFrame;
 
 /* When a frame is shown, in running time. */
 typedef struct
@@ -238,6 +255,8 @@ struct _GstVgg19Compare
   gchar *metric;
   gchar *calibration;
   Vgg19Resize resize;
+  GstVgg19Scale scale;
+  gchar *scale_size;
   gchar *layers;
   Vgg19Loss loss;
   Vgg19Reduction reduction;
@@ -250,6 +269,8 @@ struct _GstVgg19Compare
   guint threads;
   Vgg19Precision precision;
   gboolean post_messages;
+  guint pooled_interval;
+  guint worst_frames;
   guint64 frames_compared;
 
   /* from start() to stop(), in the aggregation thread */
@@ -259,8 +280,12 @@ struct _GstVgg19Compare
   guint n_values;
   gdouble *values;
   Vgg19ScorePool **pools;
+  GArray **scored;              /* per value: ScoredFrame, for the worst */
   Vgg19ScoreLog *log;
   gboolean finished;            /* the comparison is over */
+  gchar *sizes;                 /* how the inputs' sizes meet, last told */
+  GstVgg19Scale start_scale;    /* the scale settings of this run */
+  guint start_scale_w, start_scale_h;
   guint64 distorted_unpaired;
   guint64 reference_dropped;
   GstClockTime distorted_end;   /* of the last distorted frame */
@@ -514,6 +539,10 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
     g_free (weights);
     k += 1 + n_layers;
   }
+  /* the temporal values, after all the metrics' */
+  for (; s && k < self->n_values; k++)
+    gst_structure_set (s, self->value_names[k], G_TYPE_DOUBLE,
+        self->values[k], NULL);
 }
 
 static GstStructure *
@@ -534,6 +563,83 @@ pooled_structure (const Vgg19PooledScore * p)
       "stddev", G_TYPE_DOUBLE, p->stddev, NULL);
 }
 
+/* A "vgg19" message of @type with the pooled scores so far (also written
+ * to @pooled, n_values of them). */
+static GstStructure *
+pooled_message (GstVgg19Compare * self, const gchar * type, guint64 compared,
+    Vgg19PooledScore * pooled)
+{
+  GstStructure *s;
+  guint i;
+
+  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, type,
+      "frames-compared", G_TYPE_UINT64, compared,
+      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
+      "reference-dropped", G_TYPE_UINT64, self->reference_dropped, NULL);
+  if (self->sizes)
+    gst_structure_set (s, "sizes", G_TYPE_STRING, self->sizes, NULL);
+  for (i = 0; i < self->n_values; i++) {
+    GstStructure *p;
+
+    vgg19_score_pool_get (self->pools[i], &pooled[i]);
+    p = pooled_structure (&pooled[i]);
+    gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
+    gst_structure_free (p);
+  }
+  return s;
+}
+
+static gint
+by_value_descending (gconstpointer a, gconstpointer b)
+{
+  const ScoredFrame *x = a, *y = b;
+
+  /* the earlier frame first among equal values */
+  if (x->value != y->value)
+    return x->value > y->value ? -1 : 1;
+  return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* For each metric's total, "<metric>-worst": its worst-frames largest
+ * values, largest first, as structures (frame, timestamp, running-time,
+ * value). */
+static void
+add_worst_frames (GstVgg19Compare * self, GstStructure * s)
+{
+  guint n, i, k;
+
+  GST_OBJECT_LOCK (self);
+  n = self->worst_frames;
+  GST_OBJECT_UNLOCK (self);
+  if (n == 0 || !self->scored)
+    return;
+  for (i = 0; i < self->n_values; i++) {
+    GArray *frames = self->scored[i];
+    GValue array = G_VALUE_INIT;
+    gchar *field;
+
+    if (!frames)
+      continue;
+    g_array_sort (frames, by_value_descending);
+    g_value_init (&array, GST_TYPE_ARRAY);
+    for (k = 0; k < MIN (n, frames->len); k++) {
+      const ScoredFrame *f = &g_array_index (frames, ScoredFrame, k);
+      GValue item = G_VALUE_INIT;
+
+      g_value_init (&item, GST_TYPE_STRUCTURE);
+      g_value_take_boxed (&item, gst_structure_new ("vgg19-frame",
+              "frame", G_TYPE_UINT64, f->frame,
+              "timestamp", G_TYPE_UINT64, f->timestamp,
+              "running-time", G_TYPE_UINT64, f->running_time,
+              "value", G_TYPE_DOUBLE, f->value, NULL));
+      gst_value_array_append_and_take_value (&array, &item);
+    }
+    field = g_strdup_printf ("%s-worst", self->value_names[i]);
+    gst_structure_take_value (s, field, &array);
+    g_free (field);
+  }
+}
+
 /* The comparison is over: @ended is the input that ran out, and
  * @other_goes_on says whether the other one still had frames to compare.
  * Posts the pooled scores and finishes the log. */
@@ -546,7 +652,6 @@ finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
   GstStructure *s;
   GError *error = NULL;
   guint64 compared;
-  guint i;
 
   if (self->finished)
     return;
@@ -567,19 +672,10 @@ finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
   GST_OBJECT_UNLOCK (self);
 
   pooled = g_new0 (Vgg19PooledScore, self->n_values);
-  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "pooled",
-      "frames-compared", G_TYPE_UINT64, compared,
-      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
-      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
-      "ended-by", G_TYPE_STRING, GST_PAD_NAME (self->inputs[ended].pad), NULL);
-  for (i = 0; i < self->n_values; i++) {
-    GstStructure *p;
-
-    vgg19_score_pool_get (self->pools[i], &pooled[i]);
-    p = pooled_structure (&pooled[i]);
-    gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
-    gst_structure_free (p);
-  }
+  s = pooled_message (self, "pooled", compared, pooled);
+  gst_structure_set (s, "ended-by", G_TYPE_STRING,
+      GST_PAD_NAME (self->inputs[ended].pad), NULL);
+  add_worst_frames (self, s);
   GST_INFO_OBJECT (self, "pooled: %" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
@@ -724,7 +820,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   gboolean ok, post_messages;
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstSegment segment;
-  guint i;
+  guint64 compared;
+  guint i, interval;
 
   if (!gst_vgg19_frame_comparer_has_reference (self->comparer)) {
     if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
@@ -777,8 +874,32 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
 
-  for (i = 0; i < self->n_values; i++)
+  for (i = 0; i < self->n_values; i++) {
     vgg19_score_pool_add (self->pools[i], self->values[i]);
+    if (self->scored[i] && !isnan (self->values[i])) {
+      ScoredFrame f = { self->values[i], index, pts, GST_CLOCK_TIME_NONE };
+
+      GST_OBJECT_LOCK (dist->pad);
+      segment = dist->pad->segment;
+      GST_OBJECT_UNLOCK (dist->pad);
+      if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts))
+        f.running_time = gst_segment_to_running_time (&segment,
+            GST_FORMAT_TIME, pts);
+      g_array_append_val (self->scored[i], f);
+    }
+  }
+  GST_OBJECT_LOCK (self);
+  interval = self->pooled_interval;
+  compared = self->frames_compared;
+  GST_OBJECT_UNLOCK (self);
+  if (interval > 0 && compared % interval == 0) {
+    Vgg19PooledScore *pooled = g_new0 (Vgg19PooledScore, self->n_values);
+
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            pooled_message (self, "running", compared, pooled)));
+    g_free (pooled);
+  }
   if (self->log && !vgg19_score_log_add_frame (self->log, index,
           GST_CLOCK_TIME_IS_VALID (pts) ? (gdouble) pts / GST_SECOND : NAN,
           self->values, &error)) {
@@ -935,6 +1056,19 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       }
       GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, input_roles[input],
           caps);
+      {
+        /* never silent about scaling: say how the sizes meet */
+        gchar *sizes = gst_vgg19_frame_comparer_describe_sizes
+            (self->comparer);
+
+        if (sizes && g_strcmp0 (sizes, self->sizes) != 0) {
+          GST_ELEMENT_INFO (self, STREAM, FORMAT, ("vgg19compare: %s",
+                  sizes), (NULL));
+          g_free (self->sizes);
+          self->sizes = sizes;
+        } else
+          g_free (sizes);
+      }
       in->info = info;
       in->have_info = TRUE;
       gst_caps_replace (&in->caps, caps);
@@ -1034,17 +1168,40 @@ gst_vgg19_compare_flush (GstAggregator * agg)
 /* Start and stop                                                       */
 /* ------------------------------------------------------------------ */
 
+/* "WxH" of scale-size. */
+static gboolean
+parse_size (const gchar * text, guint * width, guint * height,
+    GError ** error)
+{
+  guint64 w = 0, h = 0;
+  gchar **parts = g_strsplit (text ? text : "", "x", -1);
+  gboolean ok = g_strv_length (parts) == 2
+      && g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT, &w, NULL)
+      && g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT, &h, NULL);
+
+  g_strfreev (parts);
+  if (!ok) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "scale-size \"%s\" is not WIDTHxHEIGHT (e.g. 1920x1080)",
+        text ? text : "");
+    return FALSE;
+  }
+  *width = (guint) w;
+  *height = (guint) h;
+  return TRUE;
+}
+
 /* The metrics of the metric property (and the generic one's settings). */
 static Vgg19Metric **
 make_metrics (const gchar * list, const Vgg19GenericSettings * generic,
-    guint * n_metrics, GError ** error)
+    guint * n_metrics, gboolean * temporal, GError ** error)
 {
   GError *cause = NULL;
   const gchar *property = "metric";
   Vgg19Metric **metrics;
 
-  metrics = vgg19_metric_list_new (list, generic, n_metrics, &property,
-      &cause);
+  metrics = vgg19_metric_list_new (list, generic, n_metrics, temporal,
+      &property, &cause);
   if (!metrics) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
         "%s (the %s property)", cause->message, property);
@@ -1080,6 +1237,19 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
           resize == VGG19_RESIZE_CROP ? "short side to 256, then the centre "
           "224x224, antialiased bilinear" : "the frames' own size, which "
           "must be the same on both inputs"));
+  g_ptr_array_add (params, g_strdup ("scale"));
+  g_ptr_array_add (params, g_strdup_printf ("%s", self->start_scale ==
+          GST_VGG19_SCALE_FIXED ? "fixed: both inputs to scale-size" :
+          self->start_scale == GST_VGG19_SCALE_DISTORTED ? "distorted: at "
+          "native size, the reference is scaled to the distorted frames' "
+          "size (antialiased bilinear)" : "reference: at native size, "
+          "distorted frames of another size are scaled to the reference's "
+          "(antialiased bilinear)"));
+  if (self->start_scale == GST_VGG19_SCALE_FIXED) {
+    g_ptr_array_add (params, g_strdup ("scale_size"));
+    g_ptr_array_add (params, g_strdup_printf ("%ux%u", self->start_scale_w,
+            self->start_scale_h));
+  }
   g_ptr_array_add (params, g_strdup ("pairing"));
   g_ptr_array_add (params, g_strdup ("running time"));
   g_ptr_array_add (params, NULL);
@@ -1108,7 +1278,11 @@ gst_vgg19_compare_start (GstAggregator * agg)
   Vgg19Precision precision;
   Vgg19Metric **metrics;
   GError *error = NULL;
-  guint threads, n_metrics = 0, i;
+  gboolean temporal = FALSE;
+  GstVgg19Scale scale;
+  gchar *scale_size;
+  guint scale_w = 0, scale_h = 0;
+  guint threads, n_metrics = 0, i, k;
 
   GST_OBJECT_LOCK (self);
   weights = g_strdup (self->weights);
@@ -1118,6 +1292,8 @@ gst_vgg19_compare_start (GstAggregator * agg)
   style = g_strdup (self->style_layers);
   log_file = g_strdup (self->log_file);
   resize = self->resize;
+  scale = self->scale;
+  scale_size = g_strdup (self->scale_size);
   custom.criterion = self->loss;
   custom.reduction = self->reduction;
   custom.feature_norm = self->feature_norm;
@@ -1131,11 +1307,22 @@ gst_vgg19_compare_start (GstAggregator * agg)
 
   custom.layers = layers;
   custom.style_layers = style;
-  metrics = make_metrics (metric, &custom, &n_metrics, &error);
+  metrics = make_metrics (metric, &custom, &n_metrics, &temporal, &error);
   if (metrics)
     self->comparer = gst_vgg19_frame_comparer_new (weights, calibration,
         threads, precision, resize, metrics, n_metrics, &error);
+  /* checked whatever the scale, so that a typo shows at once */
+  if (self->comparer && !parse_size (scale_size, &scale_w, &scale_h, &error))
+    g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  if (self->comparer && !gst_vgg19_frame_comparer_set_scale (self->comparer,
+          scale, scale_w, scale_h, &error))
+    g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  self->start_scale = scale;
+  self->start_scale_w = scale_w;
+  self->start_scale_h = scale_h;
+  g_free (scale_size);
   if (self->comparer) {
+    gst_vgg19_frame_comparer_set_temporal (self->comparer, temporal);
     self->value_names =
         gst_vgg19_frame_comparer_get_value_names (self->comparer);
     self->n_values = gst_vgg19_frame_comparer_get_n_values (self->comparer);
@@ -1143,6 +1330,14 @@ gst_vgg19_compare_start (GstAggregator * agg)
     self->pools = g_new0 (Vgg19ScorePool *, self->n_values);
     for (i = 0; i < self->n_values; i++)
       self->pools[i] = vgg19_score_pool_new ();
+    /* the worst frames of each metric's total (not of every layer) */
+    self->scored = g_new0 (GArray *, self->n_values);
+    for (i = 0, k = 0; i < gst_vgg19_frame_comparer_get_n_metrics
+        (self->comparer); i++) {
+      self->scored[k] = g_array_new (FALSE, FALSE, sizeof (ScoredFrame));
+      k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
+          (self->comparer, i));
+    }
     if (log_file && *log_file)
       self->log = open_log (self, log_file, log_format, resize, &error);
   }
@@ -1188,11 +1383,16 @@ gst_vgg19_compare_stop (GstAggregator * agg)
   g_clear_pointer (&self->log, vgg19_score_log_free);
   for (i = 0; self->pools && i < self->n_values; i++)
     vgg19_score_pool_free (self->pools[i]);
+  for (i = 0; self->scored && i < self->n_values; i++)
+    if (self->scored[i])
+      g_array_unref (self->scored[i]);
+  g_clear_pointer (&self->scored, g_free);
   g_clear_pointer (&self->pools, g_free);
   g_clear_pointer (&self->values, g_free);
   g_clear_pointer (&self->value_names, g_strfreev);
   self->n_values = 0;
   g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  g_clear_pointer (&self->sizes, g_free);
   for (i = 0; i < 2; i++) {
     gst_clear_caps (&self->inputs[i].caps);
     self->inputs[i].have_info = FALSE;
@@ -1239,6 +1439,13 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
     case PROP_RESIZE:
       self->resize = g_value_get_enum (value);
       break;
+    case PROP_SCALE:
+      self->scale = g_value_get_enum (value);
+      break;
+    case PROP_SCALE_SIZE:
+      g_free (self->scale_size);
+      self->scale_size = g_value_dup_string (value);
+      break;
     case PROP_LAYERS:
       g_free (self->layers);
       self->layers = g_value_dup_string (value);
@@ -1265,6 +1472,12 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_POOLED_INTERVAL:
+      self->pooled_interval = g_value_get_uint (value);
+      break;
+    case PROP_WORST_FRAMES:
+      self->worst_frames = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1305,6 +1518,12 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_RESIZE:
       g_value_set_enum (value, self->resize);
       break;
+    case PROP_SCALE:
+      g_value_set_enum (value, self->scale);
+      break;
+    case PROP_SCALE_SIZE:
+      g_value_set_string (value, self->scale_size);
+      break;
     case PROP_LAYERS:
       g_value_set_string (value, self->layers);
       break;
@@ -1329,6 +1548,12 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
       break;
+    case PROP_POOLED_INTERVAL:
+      g_value_set_uint (value, self->pooled_interval);
+      break;
+    case PROP_WORST_FRAMES:
+      g_value_set_uint (value, self->worst_frames);
+      break;
     case PROP_FRAMES_COMPARED:
       g_value_set_uint64 (value, self->frames_compared);
       break;
@@ -1348,6 +1573,7 @@ gst_vgg19_compare_finalize (GObject * object)
   g_free (self->weights);
   g_free (self->metric);
   g_free (self->calibration);
+  g_free (self->scale_size);
   g_free (self->layers);
   g_free (self->style_layers);
   g_free (self->log_file);
@@ -1391,7 +1617,11 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "x0.1, conv3_4, conv4_4, conv5_4, L1), edsr-vgg22 / edsr-vgg54 "
           "(conv2_2 / conv5_4 MSE), srgan-vgg54 (relu5_4 MSE), pix2pixhd "
           "(relu1_1..relu5_1 x 1/32..1, L1, [-1, 1] input), gatys-style "
-          "(Gram matrices, eq. 4). Metrics that need different network "
+          "(Gram matrices, eq. 4); and tlp, which adds for each of the "
+          "others the temporal flicker value \"<metric>_tlp\" = "
+          "|d(ref[t-1], ref[t]) - d(dist[t-1], dist[t])| (TecoGAN's tLP), "
+          "from the activations kept from the previous frame. Metrics that "
+          "need different network "
           "passes (dists; pix2pixhd) or networks (VGG-16 presets with "
           "VGG-19 ones) need an element each. The README gives each "
           "formula and its source", DEFAULT_METRIC, rw));
@@ -1410,6 +1640,19 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "centre 224x224) or none (the frames' own size, at least 32x32, "
           "which must then be the same on both inputs: full-frame quality)",
           GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
+  g_object_class_install_property (gobject_class, PROP_SCALE,
+      g_param_spec_enum ("scale", "Scale",
+          "How inputs of different sizes meet: reference (at native size, "
+          "distorted frames of another size are scaled to the reference's), "
+          "distorted (the reference to the distorted frames' size) or fixed "
+          "(both to scale-size, whatever resize says); antialiased "
+          "bilinear. Posted as an element info message and in the pooled "
+          "message (\"sizes\"), recorded in the log header",
+          GST_TYPE_VGG19_SCALE, DEFAULT_SCALE, rw));
+  g_object_class_install_property (gobject_class, PROP_SCALE_SIZE,
+      g_param_spec_string ("scale-size", "Scale size",
+          "The network input size of scale=fixed, WIDTHxHEIGHT (each at "
+          "least 32)", DEFAULT_SCALE_SIZE, rw));
   g_object_class_install_property (gobject_class, PROP_LAYERS,
       g_param_spec_string ("layers", "Layers",
           "Layers of the perceptual (feature-reconstruction) loss, "
@@ -1489,6 +1732,22 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_POOLED_INTERVAL,
+      g_param_spec_uint ("pooled-interval", "Pooled interval",
+          "Every this many compared frames, post a \"vgg19\" message of "
+          "type \"running\" with the pooled scores so far (the fields of "
+          "the final \"pooled\" one); 0: only at the end", 0, G_MAXUINT,
+          DEFAULT_POOLED_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_WORST_FRAMES,
+      g_param_spec_uint ("worst-frames", "Worst frames",
+          "In the final \"pooled\" message, \"<metric>-worst\": the frames "
+          "with the largest values of each metric, largest first, each a "
+          "structure (frame, timestamp, running-time, value); 0: none",
+          0, 10000, DEFAULT_WORST_FRAMES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
           "Pairs of frames compared since the element started", 0,
@@ -1524,6 +1783,7 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_REDUCTION, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_FEATURE_NORM, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_GRAM_NORM, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_SCALE, 0);
 }
 
 static void
@@ -1550,6 +1810,8 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   self->gram_norm = DEFAULT_GRAM_NORM;
   self->style_reduction = DEFAULT_STYLE_REDUCTION;
   self->resize = DEFAULT_RESIZE;
+  self->scale = DEFAULT_SCALE;
+  self->scale_size = g_strdup (DEFAULT_SCALE_SIZE);
   self->layers = g_strdup (DEFAULT_LAYERS);
   self->loss = DEFAULT_LOSS;
   self->style_layers = g_strdup (DEFAULT_STYLE_LAYERS);
@@ -1558,5 +1820,7 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   self->threads = DEFAULT_THREADS;
   self->precision = DEFAULT_PRECISION;
   self->post_messages = DEFAULT_POST_MESSAGES;
+  self->pooled_interval = DEFAULT_POOLED_INTERVAL;
+  self->worst_frames = DEFAULT_WORST_FRAMES;
   g_mutex_init (&self->watch_lock);
 }

@@ -147,3 +147,21 @@ gst_vgg19_gram_norm_get_type (void)
 
   return register_enum_once (&type, "GstVgg19GramNorm", values);
 }
+
+GType
+gst_vgg19_scale_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_VGG19_SCALE_REFERENCE,
+        "At native size, distorted frames of another size are scaled to the "
+          "reference's", "reference"},
+    {GST_VGG19_SCALE_DISTORTED,
+        "At native size, the reference is scaled to the distorted frames' "
+          "size", "distorted"},
+    {GST_VGG19_SCALE_FIXED, "Both inputs to scale-size", "fixed"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19Scale", values);
+}

@@ -39,6 +39,24 @@ GType gst_vgg19_precision_get_type (void);
 #define GST_TYPE_VGG19_LOG_FORMAT (gst_vgg19_log_format_get_type ())
 GType gst_vgg19_log_format_get_type (void);
 
+/**
+ * GstVgg19Scale:
+ * @GST_VGG19_SCALE_REFERENCE: at native size (resize=none), distorted
+ *   frames of another size are scaled to the reference's.
+ * @GST_VGG19_SCALE_DISTORTED: the reference is scaled to the distorted
+ *   frames' size.
+ * @GST_VGG19_SCALE_FIXED: both to scale-size, whatever the resize mode.
+ */
+typedef enum
+{
+  GST_VGG19_SCALE_REFERENCE,
+  GST_VGG19_SCALE_DISTORTED,
+  GST_VGG19_SCALE_FIXED,
+} GstVgg19Scale;
+
+#define GST_TYPE_VGG19_SCALE (gst_vgg19_scale_get_type ())
+GType gst_vgg19_scale_get_type (void);
+
 /* The core's Vgg19Reduction, Vgg19FeatureNorm and Vgg19GramNorm, for the
  * generic metric of vgg19compare. */
 #define GST_TYPE_VGG19_REDUCTION (gst_vgg19_reduction_get_type ())

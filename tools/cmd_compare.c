@@ -38,6 +38,7 @@ typedef struct
 {
   Vgg19Metric **metrics;
   guint n_metrics;
+  gboolean temporal;            /* "tlp" was listed */
 } Metrics;
 
 static void
@@ -263,6 +264,9 @@ value_names (const Metrics * m)
       g_ptr_array_add (names, g_strdup_printf ("%s_%s", name,
               vgg19_metric_get_layer (m->metrics[i], l, NULL)));
   }
+  for (i = 0; m->temporal && i < m->n_metrics; i++)
+    g_ptr_array_add (names, g_strdup_printf ("%s_tlp",
+            vgg19_metric_get_name (m->metrics[i])));
   g_ptr_array_add (names, NULL);
   return (char **) g_ptr_array_free (names, FALSE);
 }
@@ -439,7 +443,7 @@ parse_metrics (const CompareOptions * o, Metrics * m, GError ** error)
   g.gram_norm = gram_norm;
   g.style_reduction = style_reduction;
   m->metrics = vgg19_metric_list_new (o->metric ? o->metric : "custom", &g,
-      &m->n_metrics, &setting, &cause);
+      &m->n_metrics, &m->temporal, &setting, &cause);
   if (m->metrics == NULL) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE, "--%s: %s", setting,
         cause->message);
@@ -526,7 +530,7 @@ cmd_compare (int argc, char **argv, GError ** error)
     {NULL}
   };
   GOptionContext *context;
-  Metrics metrics = { NULL, 0 };
+  Metrics metrics = { NULL, 0, FALSE };
   CliRgbImage ref = { 0 }, dist = { 0 };
   gboolean ref_video = FALSE, dist_video = FALSE;
   Vgg19Resize resize;
@@ -565,6 +569,9 @@ cmd_compare (int argc, char **argv, GError ** error)
     cli_image_clear (&ref);
     cli_image_clear (&dist);
     ok = compare_videos (&o, &metrics, resize, error);
+  } else if (metrics.temporal) {
+    g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+        "--metric: tlp (temporal values) needs two videos, not two images");
   } else {
     ok = compare_images (&o, &metrics, resize, &ref, &dist, error);
   }

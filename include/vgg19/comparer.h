@@ -95,10 +95,29 @@ VGG19_API const Vgg19Metric *vgg19_comparer_get_metric (const Vgg19Comparer *
     comparer, guint index);
 
 /**
+ * vgg19_comparer_set_temporal:
+ * @comparer: a comparer.
+ * @enable: whether to compute the temporal values.
+ *
+ * With @enable, vgg19_comparer_compare() also gives, after all the
+ * metrics' values, one temporal value per metric ("<metric>_tlp"), the
+ * flicker measure of TecoGAN (Chu et al. 2020, tLP without its factor
+ * 100): |d(ref[t-1], ref[t]) - d(dist[t-1], dist[t])|, d the metric,
+ * ref[t] and dist[t] the images of this comparison and ref[t-1],
+ * dist[t-1] those of the previous one (the same reference image when it
+ * served both). It reuses the activations kept from the previous
+ * comparison: no extra network pass. NaN for the first comparison, and
+ * after a change of size.
+ */
+VGG19_API void vgg19_comparer_set_temporal (Vgg19Comparer * comparer,
+    gboolean enable);
+
+/**
  * vgg19_comparer_get_n_values:
  *
  * Returns: how many values vgg19_comparer_compare() writes: for each
- *   metric its total, then its value at each of its layers.
+ *   metric its total, then its value at each of its layers; then, when
+ *   temporal, one value per metric.
  */
 VGG19_API guint vgg19_comparer_get_n_values (const Vgg19Comparer * comparer);
 

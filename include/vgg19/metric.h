@@ -428,9 +428,12 @@ typedef struct
  * vgg19_metric_list_new:
  * @list: comma-separated metrics: preset names and "custom" (the
  *   metrics of @generic), each once, e.g. "lpips-vgg" or
- *   "custom,esrgan".
+ *   "custom,esrgan"; and "tlp", which asks for the temporal value of
+ *   each of the others (see vgg19_comparer_set_temporal()).
  * @generic: the settings of "custom".
  * @n_metrics: (out): how many metrics were made.
+ * @temporal: (out) (optional): whether "tlp" was listed; NULL makes "tlp"
+ *   an error.
  * @failed_setting: (out) (optional): on failure, which input was at fault:
  *   "metric" (@list), "layers", "reduction", "feature-norm",
  *   "style-layers", "gram-norm" or "style-reduction", so that a caller
@@ -445,7 +448,7 @@ typedef struct
  */
 VGG19_API Vgg19Metric **vgg19_metric_list_new (const char *list,
     const Vgg19GenericSettings * generic, guint * n_metrics,
-    const char **failed_setting, GError ** error);
+    gboolean * temporal, const char **failed_setting, GError ** error);
 
 /* ------------------------------------------------------------------ */
 /* Pooling a score over a clip                                          */

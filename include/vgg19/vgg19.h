@@ -581,6 +581,27 @@ VGG19_API Vgg19Resize vgg19_preprocessor_get_resize (const Vgg19Preprocessor *
     pre);
 
 /**
+ * vgg19_preprocessor_set_output_size:
+ * @pre: a preprocessor.
+ * @width: network input width, or 0 to go back to the mode's sizes.
+ * @height: network input height, or 0.
+ * @error: return location for an error.
+ *
+ * Resizes every following image to exactly @width x @height, whatever its
+ * mode, with the filter of VGG19_RESIZE_STRETCH (antialiased bilinear,
+ * the aspect ratio not kept); an image already of that size is only
+ * normalised. This is how a comparison brings two streams of different
+ * sizes to one size. vgg19_preprocess_size() no longer tells the output
+ * size: it is @width x @height.
+ *
+ * Returns: FALSE with @error set when only one side is 0 or the size is
+ *   outside VGG19_MIN_INPUT_SIDE .. VGG19_MAX_INPUT_SIDE (and
+ *   VGG19_MAX_INPUT_PIXELS).
+ */
+VGG19_API gboolean vgg19_preprocessor_set_output_size (Vgg19Preprocessor *
+    pre, guint width, guint height, GError ** error);
+
+/**
  * vgg19_preprocessor_run:
  * @pre: a preprocessor.
  * @image: the image; any size, which may change from one call to the next.

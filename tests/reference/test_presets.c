@@ -179,6 +179,97 @@ START_TEST (test_presets_match_torch)
 }
 END_TEST
 
+/* d of two images with a fresh comparer. */
+static double
+distance (Vgg19Model * model, const char *preset, const TestNpy * a,
+    const TestNpy * b)
+{
+  GError *error = NULL;
+  Vgg19Metric *m = vgg19_metric_new_preset (preset, &error);
+  Vgg19Comparer *c = vgg19_comparer_new (model, &m, 1, 2,
+      VGG19_PRECISION_FP32, &error);
+  double values[8];
+
+  ck_assert_msg (c != NULL, "%s", error ? error->message : "");
+  ck_assert (vgg19_comparer_set_reference (c, test_npy_f32 (a), a->shape[2],
+          a->shape[1], &error));
+  ck_assert (vgg19_comparer_compare (c, test_npy_f32 (b), b->shape[2],
+          b->shape[1], values, &error));
+  vgg19_comparer_free (c);
+  return values[0];
+}
+
+/* The temporal value from the activations kept: |d(ref[t-1], ref[t]) -
+ * d(dist[t-1], dist[t])|, the same as computed with separate passes; NaN
+ * at the first frame; 0 on the reference side when one reference image
+ * serves both frames. */
+START_TEST (test_temporal_values)
+{
+  const char *ref_dir = env ("VGG19_PRESET_REFERENCE");
+  GError *error = NULL;
+  TestOracle *oracle = test_oracle_load (env ("VGG19_ORACLE_DIR"), &error);
+  Vgg19Model *model;
+  Vgg19Metric *m;
+  Vgg19Comparer *c;
+  TestNpy *r0, *r1, *d0, *d1;
+  char **names;
+  double v[8], expected;
+
+  ck_assert_msg (oracle != NULL, "%s", error ? error->message : "");
+  model = vgg19_model_load (test_oracle_get_weights (oracle,
+          "legacy_v1")->path, &error);
+  ck_assert (model != NULL);
+  r0 = load_input (ref_dir, "inputs/stretch_reference.npy");
+  r1 = load_input (ref_dir, "inputs/stretch_distorted.npy");
+  /* the distorted frames: another picture, then the first reference */
+  d0 = test_npy_load (test_oracle_get_case (oracle,
+          "grey160x120_stretch")->input, &error);
+  ck_assert_msg (d0 != NULL, "%s", error ? error->message : "");
+  d1 = load_input (ref_dir, "inputs/stretch_reference.npy");
+  m = vgg19_metric_new_preset ("edsr-vgg22", &error);
+  c = vgg19_comparer_new (model, &m, 1, 2, VGG19_PRECISION_FP32, &error);
+  vgg19_comparer_set_temporal (c, TRUE);
+  ck_assert_uint_eq (vgg19_comparer_get_n_values (c), 3);
+  names = vgg19_comparer_get_value_names (c);
+  ck_assert_str_eq (names[2], "edsr-vgg22_tlp");
+  g_strfreev (names);
+
+  ck_assert (vgg19_comparer_set_reference (c, test_npy_f32 (r0), 224, 224,
+          &error));
+  ck_assert (vgg19_comparer_compare (c, test_npy_f32 (d0), 224, 224, v,
+          &error));
+  ck_assert (isnan (v[2]));
+  ck_assert (vgg19_comparer_set_reference (c, test_npy_f32 (r1), 224, 224,
+          &error));
+  ck_assert (vgg19_comparer_compare (c, test_npy_f32 (d1), 224, 224, v,
+          &error));
+  expected = fabs (distance (model, "edsr-vgg22", r0, r1) -
+      distance (model, "edsr-vgg22", d0, d1));
+  ck_assert (expected > 0.0);
+  ck_assert_msg (fabs (v[2] - expected) <= 1e-9 * expected,
+      "tlp %.12g, expected %.12g", v[2], expected);
+  /* the same reference again, a still distorted frame: d_ref = 0, so tlp
+   * is d(dist[t-1], dist[t]) = d(d1, d1) = 0 */
+  ck_assert (vgg19_comparer_compare (c, test_npy_f32 (d1), 224, 224, v,
+          &error));
+  ck_assert (v[2] == 0.0);
+  /* and a changing distorted frame against a still reference */
+  ck_assert (vgg19_comparer_compare (c, test_npy_f32 (d0), 224, 224, v,
+          &error));
+  expected = distance (model, "edsr-vgg22", d1, d0);
+  ck_assert_msg (fabs (v[2] - expected) <= 1e-9 * expected,
+      "tlp %.12g, expected %.12g", v[2], expected);
+
+  vgg19_comparer_free (c);
+  test_npy_free (r0);
+  test_npy_free (r1);
+  test_npy_free (d0);
+  test_npy_free (d1);
+  vgg19_model_unref (model);
+  test_oracle_free (oracle);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -189,6 +280,7 @@ main (void)
 
   tcase_set_timeout (tc, 1200);
   tcase_add_test (tc, test_presets_match_torch);
+  tcase_add_test (tc, test_temporal_values);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);
