@@ -438,7 +438,7 @@ append_pooled_json (Vgg19ScoreLog * log, const Vgg19PooledScore * pooled,
     g_string_append_printf (s, ", \"count\": %" G_GUINT64_FORMAT "}",
         pooled[i].count);
   }
-  g_string_append (s, "\n  }\n}\n");
+  g_string_append (s, "\n  }");
 }
 
 static void
@@ -458,7 +458,7 @@ append_pooled_xml (Vgg19ScoreLog * log, const Vgg19PooledScore * pooled,
     g_string_append_printf (s, " count=\"%" G_GUINT64_FORMAT "\" />\n",
         pooled[i].count);
   }
-  g_string_append (s, "  </pooled_metrics>\n</VMAF>\n");
+  g_string_append (s, "  </pooled_metrics>\n");
 }
 
 /* Comment lines, so that the file's table is exactly libvmaf's. */
@@ -482,12 +482,53 @@ append_pooled_csv (Vgg19ScoreLog * log, const Vgg19PooledScore * pooled,
   }
 }
 
+/* libvmaf's aggregate_metrics: run-wide scalars. */
+static void
+append_aggregate (Vgg19ScoreLog * log, const char *const *names,
+    const double *values, GString * s)
+{
+  guint i;
+
+  if (log->format == VGG19_LOG_JSON) {
+    g_string_append (s, ",\n  \"aggregate_metrics\": {");
+    for (i = 0; names && names[i]; i++) {
+      g_string_append_printf (s, "%s\"%s\": ", i ? ", " : "", names[i]);
+      append_number (s, values[i], AS_JSON);
+    }
+    g_string_append (s, "}\n}\n");
+  } else if (log->format == VGG19_LOG_XML) {
+    g_string_append (s, "  <aggregate_metrics");
+    for (i = 0; names && names[i]; i++) {
+      g_string_append_printf (s, " %s=\"", names[i]);
+      append_number (s, values[i], AS_XML);
+      g_string_append_c (s, '"');
+    }
+    g_string_append (s, " />\n</VMAF>\n");
+  } else {
+    for (i = 0; names && names[i]; i++) {
+      g_string_append_printf (s, "# aggregate,%s,", names[i]);
+      append_number (s, values[i], AS_CSV);
+      g_string_append (s, ",\n");
+    }
+  }
+}
+
 gboolean
 vgg19_score_log_finish (Vgg19ScoreLog * log, const Vgg19PooledScore * pooled,
+    const char *const *aggregate_names, const double *aggregate_values,
     GError ** error)
 {
   GString *s;
   gboolean ok;
+  guint i;
+
+  for (i = 0; aggregate_names && aggregate_names[i]; i++)
+    if (!valid_key (aggregate_names[i])) {
+      g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+          "aggregate name \"%s\" must start with a letter and hold only "
+          "letters, digits, '_' and '-'", aggregate_names[i]);
+      return FALSE;
+    }
 
   if (log->finished) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
@@ -501,6 +542,7 @@ vgg19_score_log_finish (Vgg19ScoreLog * log, const Vgg19PooledScore * pooled,
     append_pooled_xml (log, pooled, s);
   else
     append_pooled_csv (log, pooled, s);
+  append_aggregate (log, aggregate_names, aggregate_values, s);
   ok = write_at (log, log->tail_offset, s, error);
   if (ok && ftruncate (log->fd, log->tail_offset + (off_t) s->len) != 0) {
     int e = errno;

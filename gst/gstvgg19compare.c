@@ -175,6 +175,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define DEFAULT_STYLE_REDUCTION VGG19_REDUCTION_SUM
 #define DEFAULT_RESIZE VGG19_RESIZE_STRETCH
 #define DEFAULT_SCALE GST_VGG19_SCALE_REFERENCE
+#define DEFAULT_SYNC_MODE GST_VGG19_SYNC_RUNNING_TIME
+#define DEFAULT_EOF_ACTION GST_VGG19_EOF_SHORTEST
 #define DEFAULT_SCALE_SIZE "224x224"
 #define DEFAULT_LAYERS "conv4_2"
 #define DEFAULT_LOSS VGG19_LOSS_MSE
@@ -202,6 +204,8 @@ enum
   PROP_RESIZE,
   PROP_SCALE,
   PROP_SCALE_SIZE,
+  PROP_SYNC_MODE,
+  PROP_EOF_ACTION,
   PROP_LAYERS,
   PROP_LOSS,
   PROP_REDUCTION,
@@ -257,6 +261,8 @@ struct _GstVgg19Compare
   Vgg19Resize resize;
   GstVgg19Scale scale;
   gchar *scale_size;
+  GstVgg19SyncMode sync_mode;
+  GstVgg19EofAction eof_action;
   gchar *layers;
   Vgg19Loss loss;
   Vgg19Reduction reduction;
@@ -288,6 +294,12 @@ struct _GstVgg19Compare
   guint start_scale_w, start_scale_h;
   guint64 distorted_unpaired;
   guint64 reference_dropped;
+  guint64 reference_duplicated; /* comparisons reusing a reference frame */
+  GstVgg19SyncMode run_sync;    /* this run's settings */
+  GstVgg19EofAction run_eof;
+  gboolean repeating;           /* eof-action=repeat: the last reference */
+  gboolean reference_ended;     /* eof-action=pass: passing frames on */
+  guint64 passed;               /* distorted frames passed after that */
   GstClockTime distorted_end;   /* of the last distorted frame */
 
   /* the reference frame being compared with; it stays at the head of its
@@ -440,7 +452,8 @@ frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
   segment = in->pad->segment;
   GST_OBJECT_UNLOCK (in->pad);
 
-  if (segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (pts))
+  if (segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (pts)
+      || self->run_sync == GST_VGG19_SYNC_INDEX)
     return span;
   if ((!GST_CLOCK_TIME_IS_VALID (duration) || duration == 0)
       && in->have_info && GST_VIDEO_INFO_FPS_N (&in->info) > 0)
@@ -575,7 +588,9 @@ pooled_message (GstVgg19Compare * self, const gchar * type, guint64 compared,
   s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, type,
       "frames-compared", G_TYPE_UINT64, compared,
       "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
-      "reference-dropped", G_TYPE_UINT64, self->reference_dropped, NULL);
+      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
+      "reference-duplicated", G_TYPE_UINT64, self->reference_duplicated,
+      NULL);
   if (self->sizes)
     gst_structure_set (s, "sizes", G_TYPE_STRING, self->sizes, NULL);
   for (i = 0; i < self->n_values; i++) {
@@ -680,7 +695,22 @@ finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 
-  if (self->log && !vgg19_score_log_finish (self->log, pooled, &error)) {
+  if (self->log) {
+    const gchar *const names[] = { "frames_compared", "distorted_unpaired",
+      "reference_dropped", "reference_duplicated", NULL
+    };
+    const gdouble counts[] = { compared, self->distorted_unpaired,
+      self->reference_dropped, self->reference_duplicated
+    };
+
+    if (!vgg19_score_log_finish (self->log, pooled, names, counts, &error))
+      goto log_failed;
+  }
+  g_free (pooled);
+  return;
+
+log_failed:
+  {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
   }
@@ -745,6 +775,27 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
   return !n.timed || n.start <= d->start;
 }
 
+/* Whether the reference frame held is the last of its input (which has
+ * ended); @need_data when that is not known yet. */
+static gboolean
+last_reference (GstVgg19Compare * self, gboolean * need_data)
+{
+  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
+  GstBuffer *next;
+
+  *need_data = FALSE;
+  unqueue_reference (self);
+  next = gst_aggregator_pad_peek_buffer (pad);
+  if (next) {
+    gst_buffer_unref (next);
+    return FALSE;
+  }
+  if (gst_aggregator_pad_is_eos (pad))
+    return TRUE;
+  *need_data = TRUE;
+  return FALSE;
+}
+
 /* Holds the next reference frame. FALSE when there is none: @need_data
  * then says whether one may still come. */
 static gboolean
@@ -783,7 +834,7 @@ overlaps_reference (GstVgg19Compare * self, const FrameSpan * d)
   const FrameSpan *r = &self->reference_span;
   GstClockTime d_end = GST_CLOCK_TIME_IS_VALID (d->end) ? d->end : d->start;
 
-  if (!d->timed || !r->timed)
+  if (!d->timed || !r->timed || self->repeating)
     return TRUE;
   return d->start >= r->start || d_end > r->start;
 }
@@ -840,6 +891,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   gst_video_frame_unmap (&frame);
   if (!ok)
     goto failed;
+  if (self->reference_compared)
+    self->reference_duplicated++;
   self->reference_compared = TRUE;
 
   GST_OBJECT_LOCK (self);
@@ -925,6 +978,21 @@ drain_reference (GstVgg19Compare * self)
   GstBuffer *buf;
   FrameSpan r;
 
+  if (self->reference_ended || self->repeating) {
+    /* the reference ended first, and the distorted frames were passed on
+     * or compared with its last frame */
+    if (self->passed > 0)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("The reference input (%s) ended before the distorted input "
+              "(%s): its last %" G_GUINT64_FORMAT " frames went out "
+              "without scores (eof-action=pass)",
+              GST_PAD_NAME (ref->pad),
+              GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_DISTORTED].pad),
+              self->passed), (NULL));
+    release_reference (self);
+    finish_comparison (self, GST_VGG19_INPUT_REFERENCE, FALSE);
+    return GST_FLOW_EOS;
+  }
   release_reference (self);
   for (;;) {
     buf = gst_aggregator_pad_peek_buffer (ref->pad);
@@ -970,6 +1038,18 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
   self->distorted_end = d.timed ? (GST_CLOCK_TIME_IS_VALID (d.end) ? d.end :
       d.start) : GST_CLOCK_TIME_NONE;
 
+  if (self->reference_ended) {
+    /* eof-action=pass: the rest goes out without scores */
+    gst_buffer_unref (buf);
+    buf = gst_aggregator_pad_pop_buffer (dist->pad);
+    dist->n_frames++;
+    self->distorted_unpaired++;
+    self->passed++;
+    gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
+        GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
+    return gst_aggregator_finish_buffer (agg, buf);
+  }
+
   if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     /* the reference frame for it: not over when it starts */
     for (;;) {
@@ -977,10 +1057,22 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
         gst_buffer_unref (buf);
         if (need_data)
           return GST_AGGREGATOR_FLOW_NEED_DATA;
+        if (self->run_eof == GST_VGG19_EOF_PASS) {
+          self->reference_ended = TRUE;
+          return GST_FLOW_OK;
+        }
         finish_comparison (self, GST_VGG19_INPUT_REFERENCE, TRUE);
         return GST_FLOW_EOS;
       }
       if (!reference_over (self, &d, &need_data))
+        break;
+      if (self->run_eof == GST_VGG19_EOF_REPEAT && self->reference_compared
+          && last_reference (self, &need_data)) {
+        /* the reference has ended: its last frame stands for the rest */
+        self->repeating = TRUE;
+        break;
+      }
+      if (need_data)
         break;
       release_reference (self);
     }
@@ -1251,7 +1343,15 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
             self->start_scale_h));
   }
   g_ptr_array_add (params, g_strdup ("pairing"));
-  g_ptr_array_add (params, g_strdup ("running time"));
+  g_ptr_array_add (params, g_strdup (self->run_sync == GST_VGG19_SYNC_INDEX ?
+          "index: the n-th distorted frame with the n-th reference frame" :
+          "running time (frames without timestamps in arrival order)"));
+  g_ptr_array_add (params, g_strdup ("eof_action"));
+  g_ptr_array_add (params, g_strdup (self->run_eof == GST_VGG19_EOF_REPEAT ?
+          "repeat: the reference's last frame stands for the rest" :
+          self->run_eof == GST_VGG19_EOF_PASS ? "pass: distorted frames "
+          "after the reference's end go out without scores" : "shortest: "
+          "the comparison ends when either input ends"));
   g_ptr_array_add (params, NULL);
 
   log = vgg19_score_log_new (path, format,
@@ -1292,6 +1392,8 @@ gst_vgg19_compare_start (GstAggregator * agg)
   style = g_strdup (self->style_layers);
   log_file = g_strdup (self->log_file);
   resize = self->resize;
+  self->run_sync = self->sync_mode;
+  self->run_eof = self->eof_action;
   scale = self->scale;
   scale_size = g_strdup (self->scale_size);
   custom.criterion = self->loss;
@@ -1361,6 +1463,10 @@ gst_vgg19_compare_start (GstAggregator * agg)
   self->finished = FALSE;
   self->distorted_unpaired = 0;
   self->reference_dropped = 0;
+  self->reference_duplicated = 0;
+  self->repeating = FALSE;
+  self->reference_ended = FALSE;
+  self->passed = 0;
   self->distorted_end = GST_CLOCK_TIME_NONE;
   for (i = 0; i < 2; i++) {
     self->inputs[i].have_info = FALSE;
@@ -1442,6 +1548,12 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
     case PROP_SCALE:
       self->scale = g_value_get_enum (value);
       break;
+    case PROP_SYNC_MODE:
+      self->sync_mode = g_value_get_enum (value);
+      break;
+    case PROP_EOF_ACTION:
+      self->eof_action = g_value_get_enum (value);
+      break;
     case PROP_SCALE_SIZE:
       g_free (self->scale_size);
       self->scale_size = g_value_dup_string (value);
@@ -1520,6 +1632,12 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SCALE:
       g_value_set_enum (value, self->scale);
+      break;
+    case PROP_SYNC_MODE:
+      g_value_set_enum (value, self->sync_mode);
+      break;
+    case PROP_EOF_ACTION:
+      g_value_set_enum (value, self->eof_action);
       break;
     case PROP_SCALE_SIZE:
       g_value_set_string (value, self->scale_size);
@@ -1649,6 +1767,24 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "bilinear. Posted as an element info message and in the pooled "
           "message (\"sizes\"), recorded in the log header",
           GST_TYPE_VGG19_SCALE, DEFAULT_SCALE, rw));
+  g_object_class_install_property (gobject_class, PROP_SYNC_MODE,
+      g_param_spec_enum ("sync-mode", "Sync mode",
+          "How frames pair: running-time (by their running time, as "
+          "ffmpeg's framesync; frames without timestamps in arrival order) "
+          "or index (in arrival order, the n-th distorted frame with the "
+          "n-th reference frame, whatever the timestamps)",
+          GST_TYPE_VGG19_SYNC_MODE, DEFAULT_SYNC_MODE, rw));
+  g_object_class_install_property (gobject_class, PROP_EOF_ACTION,
+      g_param_spec_enum ("eof-action", "EOF action",
+          "When the reference ends first: shortest (the comparison ends, "
+          "ffmpeg's shortest=1), repeat (its last frame is compared with "
+          "the rest, ffmpeg's eof_action=repeat) or pass (the rest goes "
+          "out without scores). Frames compared with a reference frame "
+          "already used are counted in reference-duplicated, those without "
+          "one in distorted-unpaired, reference frames never compared in "
+          "reference-dropped (pooled message and the log's "
+          "aggregate_metrics)", GST_TYPE_VGG19_EOF_ACTION,
+          DEFAULT_EOF_ACTION, rw));
   g_object_class_install_property (gobject_class, PROP_SCALE_SIZE,
       g_param_spec_string ("scale-size", "Scale size",
           "The network input size of scale=fixed, WIDTHxHEIGHT (each at "
@@ -1784,6 +1920,8 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_FEATURE_NORM, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_GRAM_NORM, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_SCALE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_SYNC_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_EOF_ACTION, 0);
 }
 
 static void
@@ -1811,6 +1949,8 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   self->style_reduction = DEFAULT_STYLE_REDUCTION;
   self->resize = DEFAULT_RESIZE;
   self->scale = DEFAULT_SCALE;
+  self->sync_mode = DEFAULT_SYNC_MODE;
+  self->eof_action = DEFAULT_EOF_ACTION;
   self->scale_size = g_strdup (DEFAULT_SCALE_SIZE);
   self->layers = g_strdup (DEFAULT_LAYERS);
   self->loss = DEFAULT_LOSS;

@@ -165,3 +165,36 @@ gst_vgg19_scale_get_type (void)
 
   return register_enum_once (&type, "GstVgg19Scale", values);
 }
+
+GType
+gst_vgg19_sync_mode_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_VGG19_SYNC_RUNNING_TIME, "Pair frames by running time",
+        "running-time"},
+    {GST_VGG19_SYNC_INDEX,
+        "Pair frames in arrival order (the n-th with the n-th)", "index"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19SyncMode", values);
+}
+
+GType
+gst_vgg19_eof_action_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_VGG19_EOF_SHORTEST, "End when either input ends", "shortest"},
+    {GST_VGG19_EOF_REPEAT,
+        "When the reference ends first, compare its last frame with the "
+          "rest", "repeat"},
+    {GST_VGG19_EOF_PASS,
+        "When the reference ends first, pass the rest on without scores",
+        "pass"},
+    {0, NULL, NULL},
+  };
+
+  return register_enum_once (&type, "GstVgg19EofAction", values);
+}

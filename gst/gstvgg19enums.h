@@ -57,6 +57,40 @@ typedef enum
 #define GST_TYPE_VGG19_SCALE (gst_vgg19_scale_get_type ())
 GType gst_vgg19_scale_get_type (void);
 
+/**
+ * GstVgg19SyncMode:
+ * @GST_VGG19_SYNC_RUNNING_TIME: frames pair by running time (frames
+ *   without timestamps in arrival order).
+ * @GST_VGG19_SYNC_INDEX: frames pair in arrival order, whatever their
+ *   timestamps: the n-th distorted frame with the n-th reference frame.
+ */
+typedef enum
+{
+  GST_VGG19_SYNC_RUNNING_TIME,
+  GST_VGG19_SYNC_INDEX,
+} GstVgg19SyncMode;
+
+#define GST_TYPE_VGG19_SYNC_MODE (gst_vgg19_sync_mode_get_type ())
+GType gst_vgg19_sync_mode_get_type (void);
+
+/**
+ * GstVgg19EofAction:
+ * @GST_VGG19_EOF_SHORTEST: the comparison ends when either input ends.
+ * @GST_VGG19_EOF_REPEAT: when the reference ends first, its last frame is
+ *   compared with the rest of the distorted frames.
+ * @GST_VGG19_EOF_PASS: when the reference ends first, the rest of the
+ *   distorted frames go out without scores.
+ */
+typedef enum
+{
+  GST_VGG19_EOF_SHORTEST,
+  GST_VGG19_EOF_REPEAT,
+  GST_VGG19_EOF_PASS,
+} GstVgg19EofAction;
+
+#define GST_TYPE_VGG19_EOF_ACTION (gst_vgg19_eof_action_get_type ())
+GType gst_vgg19_eof_action_get_type (void);
+
 /* The core's Vgg19Reduction, Vgg19FeatureNorm and Vgg19GramNorm, for the
  * generic metric of vgg19compare. */
 #define GST_TYPE_VGG19_REDUCTION (gst_vgg19_reduction_get_type ())

@@ -96,7 +96,12 @@ write_image_log (const CompareOptions * o, const Vgg19Comparer * comparer,
       vgg19_score_pool_get (pool, &pooled[i]);
       vgg19_score_pool_free (pool);
     }
-    ok = vgg19_score_log_finish (log, pooled, error);
+    {
+      static const char *const counts[] = { "frames_compared", NULL };
+      const double one = 1;
+
+      ok = vgg19_score_log_finish (log, pooled, counts, &one, error);
+    }
   }
 done:
   vgg19_score_log_free (log);

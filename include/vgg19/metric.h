@@ -607,15 +607,21 @@ VGG19_API gboolean vgg19_score_log_add_frame (Vgg19ScoreLog * log,
  * vgg19_score_log_finish:
  * @log: a log.
  * @pooled: one pooled block per score name.
+ * @aggregate_names: (nullable): NULL-terminated names of run-wide counts
+ *   (e.g. "frames_compared", "reference_dropped"), valid keys as for
+ *   @params.
+ * @aggregate_values: their values.
  * @error: return location for an error.
  *
- * Writes the pooled statistics and closes the file. Call once; further
- * frames are refused.
+ * Writes the pooled statistics and, in libvmaf's "aggregate_metrics"
+ * (JSON, XML; "# aggregate,name,value" lines in CSV), the counts, then
+ * closes the file. Call once; further frames are refused.
  *
  * Returns: FALSE with @error naming the file when the write failed.
  */
 VGG19_API gboolean vgg19_score_log_finish (Vgg19ScoreLog * log,
-    const Vgg19PooledScore * pooled, GError ** error);
+    const Vgg19PooledScore * pooled, const char *const *aggregate_names,
+    const double *aggregate_values, GError ** error);
 
 /**
  * vgg19_score_log_free:

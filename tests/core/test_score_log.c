@@ -72,6 +72,11 @@ read_all (const char *path)
   return text;
 }
 
+static const char *const aggregate[] = { "frames_compared",
+  "reference_dropped", NULL
+};
+static const double aggregate_values[] = { 2, 0 };
+
 static void
 pooled_example (Vgg19PooledScore * p)
 {
@@ -118,7 +123,8 @@ START_TEST (test_json_golden_and_always_parseable)
   }
 
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   ck_assert (!vgg19_score_log_add_frame (log, 2, 0.0, f0, &error));
   g_clear_error (&error);
   vgg19_score_log_free (log);
@@ -148,7 +154,9 @@ START_TEST (test_json_golden_and_always_parseable)
       "0.000000, \"p1\": 0.000000, \"p5\": 0.000000, \"p10\": 0.000000, "
       "\"p25\": 0.000000, \"p95\": 0.000000, \"stddev\": 0.000000, "
       "\"count\": 1}\n"
-      "  }\n"
+      "  },\n"
+      "  \"aggregate_metrics\": {\"frames_compared\": 2.000000, "
+      "\"reference_dropped\": 0.000000}\n"
       "}\n", vgg19_version ());
   ck_assert_str_eq (text, expected);
   g_free (expected);
@@ -171,7 +179,8 @@ START_TEST (test_csv_golden)
   ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
   ck_assert (vgg19_score_log_add_frame (log, 1, NAN, f1, &error));
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   vgg19_score_log_free (log);
 
   text = read_all (path);
@@ -192,7 +201,9 @@ START_TEST (test_csv_golden)
       "# pooled,p25,1.125000,0.000000,\n"
       "# pooled,p95,1.475000,0.000000,\n"
       "# pooled,stddev,0.250000,0.000000,\n"
-      "# pooled,count,2,1,\n", vgg19_version ());
+      "# pooled,count,2,1,\n"
+      "# aggregate,frames_compared,2.000000,\n"
+      "# aggregate,reference_dropped,0.000000,\n", vgg19_version ());
   ck_assert_str_eq (text, expected);
   g_free (expected);
   g_free (text);
@@ -224,7 +235,8 @@ START_TEST (test_xml_golden_and_always_parseable)
   g_free (text);
   ck_assert (vgg19_score_log_add_frame (log, 1, NAN, f1, &error));
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   vgg19_score_log_free (log);
 
   text = read_all (path);
@@ -249,6 +261,8 @@ START_TEST (test_xml_golden_and_always_parseable)
       "p10=\"0.000000\" p25=\"0.000000\" p95=\"0.000000\" "
       "stddev=\"0.000000\" count=\"1\" />\n"
       "  </pooled_metrics>\n"
+      "  <aggregate_metrics frames_compared=\"2.000000\" "
+      "reference_dropped=\"0.000000\" />\n"
       "</VMAF>\n", vgg19_version ());
   ck_assert_str_eq (text, expected);
   g_free (expected);
@@ -339,7 +353,8 @@ START_TEST (test_small_scores_keep_their_digits)
   ck_assert_ptr_nonnull (log);
   ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   vgg19_score_log_free (log);
   text = read_all (path);
   ck_assert_ptr_nonnull (strstr (text,

@@ -744,6 +744,80 @@ GST_START_TEST (test_unequal_lengths)
 
 GST_END_TEST;
 
+/* What happens when the reference ends first, and pairing by index. */
+GST_START_TEST (test_end_and_sync_policies)
+{
+  Run run;
+  GList *l;
+  guint64 reference_frame = 0;
+
+  /* repeat: the last reference frame serves the rest */
+  run = run_two_sources ("eof-action=repeat", 2, "RGB", 64, 48, 25, 4, "RGB",
+      64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 4);
+  fail_unless_equals_int (g_list_length (run.samples), 4);
+  fail_unless (run.warnings == NULL, "warning: %s", (gchar *)
+      (run.warnings ? run.warnings->data : ""));
+  for (l = g_list_nth (run.frames, 1); l; l = l->next) {
+    fail_unless (gst_structure_get_uint64 (l->data, "reference-frame",
+            &reference_frame));
+    fail_unless_equals_uint64 (reference_frame, 1);
+  }
+  fail_unless_equals_uint64 (get_uint64 (run.pooled, "frames-compared"), 4);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 2);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled, "distorted-unpaired"),
+      0);
+  fail_unless_equals_string (gst_structure_get_string (run.pooled,
+          "ended-by"), "sink_0");
+  run_clear (&run);
+
+  /* pass: the rest goes out without scores, counted and warned about */
+  run = run_two_sources ("eof-action=pass", 2, "RGB", 64, 48, 25, 4, "RGB",
+      64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 2);
+  fail_unless_equals_int (g_list_length (run.samples), 4);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled, "distorted-unpaired"),
+      2);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 0);
+  fail_unless_equals_int (g_list_length (run.warnings), 1);
+  fail_unless (warnings_mention (&run, "eof-action=pass"), "%s",
+      (gchar *) run.warnings->data);
+  run_clear (&run);
+
+  /* index: a reference at 5 frames per second still pairs one to one
+   * with a distorted stream at 25 (by time, one reference frame would
+   * serve five) */
+  run = run_two_sources ("sync-mode=index", 3, "RGB", 64, 48, 5, 3, "RGB",
+      64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 3);
+  for (l = run.frames, reference_frame = 0; l; l = l->next) {
+    guint64 frame = 0, ref = 0;
+
+    gst_structure_get_uint64 (l->data, "frame", &frame);
+    gst_structure_get_uint64 (l->data, "reference-frame", &ref);
+    fail_unless_equals_uint64 (ref, frame);
+  }
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 0);
+  run_clear (&run);
+  /* the same by running time */
+  run = run_two_sources ("", 3, "RGB", 64, 48, 5, 3, "RGB", 64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 3);
+  for (l = run.frames; l; l = l->next) {
+    guint64 ref = 1;
+
+    gst_structure_get_uint64 (l->data, "reference-frame", &ref);
+    fail_unless_equals_uint64 (ref, 0);
+  }
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 2);
+  run_clear (&run);
+}
+
+GST_END_TEST;
+
 static GstBuffer *
 blank_frame (const GstVideoInfo * info, guint8 value)
 {
@@ -1030,6 +1104,17 @@ GST_START_TEST (test_json_log)
     fail_unless (test_json_member_number (metrics, "perceptual_relu2_1", &v));
     fail_unless (fabs (v - array_double (s, "perceptual-layers", 1)) <=
         0.5e-6 + 1e-12);
+  }
+  {
+    const TestJson *aggregate = test_json_member (log, "aggregate_metrics");
+    double n;
+
+    fail_unless (aggregate != NULL, "no aggregate_metrics");
+    fail_unless (test_json_member_number (aggregate, "frames_compared", &n));
+    fail_unless_equals_float (n, 3);
+    fail_unless (test_json_member_number (aggregate, "reference_dropped",
+            &n));
+    fail_unless_equals_float (n, 0);
   }
   pooled = test_json_member (log, "pooled_metrics");
   fail_unless_equals_int (test_json_length (pooled), G_N_ELEMENTS (names));
@@ -1455,6 +1540,7 @@ compare_suite (void)
   tcase_add_test (logs, test_csv_log);
   tcase_add_test (scores, test_presets);
   tcase_add_test (scores, test_running_and_worst_frames);
+  tcase_add_test (pairing, test_end_and_sync_policies);
   suite_add_tcase (s, element);
   tcase_add_test (element, test_frames_untouched);
   tcase_add_test (element, test_settings_refused);
