@@ -46,8 +46,8 @@ add_module (NetworkStorage * s, Vgg19ModuleKind kind, char *name,
 }
 
 static const Vgg19Network *
-build_network (Vgg19Arch arch, const char *config_name, const guint * config,
-    guint config_len)
+build_network (Vgg19Arch arch, Vgg19Pooling pooling, const char *config_name,
+    const guint * config, guint config_len)
 {
   /* Built once per process and never freed: the tables are static data. */
   NetworkStorage *s = g_new0 (NetworkStorage, 1);
@@ -57,6 +57,7 @@ build_network (Vgg19Arch arch, const char *config_name, const guint * config,
 
   s->net.arch = arch;
   s->net.config = config_name;
+  s->net.pooling = pooling;
   s->net.modules = s->modules;
   s->net.tap_names = s->tap_names;
 
@@ -100,26 +101,35 @@ build_network (Vgg19Arch arch, const char *config_name, const guint * config,
 }
 
 const Vgg19Network *
+vgg19_network_get_pooled (Vgg19Arch arch, Vgg19Pooling pooling)
+{
+  /* [arch][pooling], each built at its first use */
+  static gsize init[2][2];
+  static const Vgg19Network *nets[2][2];
+
+  if ((arch != VGG19_ARCH_VGG19 && arch != VGG19_ARCH_VGG16)
+      || (pooling != VGG19_POOLING_MAX && pooling != VGG19_POOLING_L2))
+    return NULL;
+  if (g_once_init_enter (&init[arch][pooling])) {
+    nets[arch][pooling] = arch == VGG19_ARCH_VGG19 ?
+        build_network (arch, pooling, "E", config_e, G_N_ELEMENTS (config_e))
+        : build_network (arch, pooling, "D", config_d,
+        G_N_ELEMENTS (config_d));
+    g_once_init_leave (&init[arch][pooling], 1);
+  }
+  return nets[arch][pooling];
+}
+
+const Vgg19Network *
 vgg19_network_get (Vgg19Arch arch)
 {
-  static gsize init_e, init_d;
-  static const Vgg19Network *net_e, *net_d;
+  return vgg19_network_get_pooled (arch, VGG19_POOLING_MAX);
+}
 
-  switch (arch) {
-    case VGG19_ARCH_VGG19:
-      if (g_once_init_enter (&init_e)) {
-        net_e = build_network (arch, "E", config_e, G_N_ELEMENTS (config_e));
-        g_once_init_leave (&init_e, 1);
-      }
-      return net_e;
-    case VGG19_ARCH_VGG16:
-      if (g_once_init_enter (&init_d)) {
-        net_d = build_network (arch, "D", config_d, G_N_ELEMENTS (config_d));
-        g_once_init_leave (&init_d, 1);
-      }
-      return net_d;
-  }
-  return NULL;
+const char *
+vgg19_pooling_to_string (Vgg19Pooling pooling)
+{
+  return pooling == VGG19_POOLING_L2 ? "l2" : "max";
 }
 
 int
@@ -165,8 +175,15 @@ vgg19_network_shapes (const Vgg19Network * net, guint width, guint height,
         c = m->out_channels;
         break;
       case VGG19_MODULE_POOL:
-        h /= 2;
-        w /= 2;
+        /* max: kernel 2, no padding, floor; L2: kernel 3, padding 1,
+         * stride 2, so floor((n + 2 - 3) / 2) + 1 = ceil(n / 2) */
+        if (net->pooling == VGG19_POOLING_L2) {
+          h = (h + 1) / 2;
+          w = (w + 1) / 2;
+        } else {
+          h /= 2;
+          w /= 2;
+        }
         break;
       case VGG19_MODULE_LINEAR:
         c = m->out_channels;

@@ -18,7 +18,7 @@ typedef enum
 {
   VGG19_MODULE_CONV,            /* 3x3, stride 1, padding 1, with bias */
   VGG19_MODULE_RELU,
-  VGG19_MODULE_POOL,            /* 2x2 max, stride 2, floor */
+  VGG19_MODULE_POOL,            /* the network's pooling (below) */
   VGG19_MODULE_LINEAR,          /* after the 7x7 adaptive average pool */
 } Vgg19ModuleKind;
 
@@ -39,6 +39,10 @@ typedef struct
 {
   Vgg19Arch arch;
   const char *config;           /* "E" or "D" */
+  /* What every POOL module computes: torchvision's 2x2 max (floor), or
+   * DISTS' L2 pooling (ceil). The only difference between the variants
+   * of one configuration, which share their weights. */
+  Vgg19Pooling pooling;
   guint n_modules;
   const Vgg19Module *modules;
   guint n_features;             /* modules in `features` (37 or 31) */
@@ -47,8 +51,13 @@ typedef struct
   const char *const *tap_names; /* NULL-terminated, n_modules entries */
 } Vgg19Network;
 
-/* Never NULL for a valid @arch; built once, immutable. */
+/* Never NULL for a valid @arch; built once, immutable. Max pooling. */
 const Vgg19Network *vgg19_network_get (Vgg19Arch arch);
+
+/* The same network with @pooling in its POOL modules; NULL for an
+ * invalid @arch or @pooling. */
+const Vgg19Network *vgg19_network_get_pooled (Vgg19Arch arch,
+    Vgg19Pooling pooling);
 
 /* Index of the module whose output is @tap, or -1. */
 int vgg19_network_find_tap (const Vgg19Network * net, const char *tap);

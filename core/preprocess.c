@@ -18,8 +18,8 @@
 
 /* torch builds its mean/std tensors from Python floats (doubles), so the
  * constants are rounded from the double, not from the decimal literal. */
-static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
-static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
+const double vgg19_imagenet_mean[3] = { 0.485, 0.456, 0.406 };
+const double vgg19_imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
 gboolean
 vgg19_resize_from_string (const char *name, Vgg19Resize * out,
@@ -325,7 +325,8 @@ fill_unit_lut (float lut[256])
 static void
 normalise_row (float *row, guint n, guint c)
 {
-  const float mean = (float) imagenet_mean[c], std = (float) imagenet_std[c];
+  const float mean = (float) vgg19_imagenet_mean[c];
+  const float std = (float) vgg19_imagenet_std[c];
   gsize x = 0, j;
 
   for (; n - x >= ROW_BLOCK; x += ROW_BLOCK)
@@ -640,6 +641,7 @@ struct _Vgg19Preprocessor
   float unit[256];              /* v / 255 */
   float native[3][256];         /* normalised values, for VGG19_RESIZE_NONE */
   ResamplePlan plan;            /* for the last image size seen */
+  guint out_width, out_height;  /* set_output_size(), 0 x 0: the mode's */
 };
 
 static gboolean
@@ -665,8 +667,8 @@ preprocessor_init (Vgg19Preprocessor * pre, Vgg19Resize mode)
   pre->mode = mode;
   fill_unit_lut (pre->unit);
   for (c = 0; c < 3; c++) {
-    const float mean = (float) imagenet_mean[c];
-    const float std = (float) imagenet_std[c];
+    const float mean = (float) vgg19_imagenet_mean[c];
+    const float std = (float) vgg19_imagenet_std[c];
 
     /* The formula of normalise_row(). */
     for (v = 0; v < 256; v++)
@@ -683,14 +685,16 @@ preprocessor_plan (Vgg19Preprocessor * pre, guint width, guint height,
 {
   guint64 full_w = out_width, full_h = out_height, left = 0, top = 0;
 
-  if (pre->mode == VGG19_RESIZE_NONE)
+  if (width == out_width && height == out_height
+      && (pre->mode == VGG19_RESIZE_NONE || pre->out_width != 0))
     return TRUE;                /* a lookup table does it all */
   if (pre->plan.valid && pre->plan.in_width == width
-      && pre->plan.in_height == height)
+      && pre->plan.in_height == height && pre->plan.out_width == out_width
+      && pre->plan.out_height == out_height)
     return TRUE;
 
   plan_clear (&pre->plan);
-  if (pre->mode == VGG19_RESIZE_CROP)
+  if (pre->mode == VGG19_RESIZE_CROP && pre->out_width == 0)
     vgg19_crop_geometry (width, height, &full_w, &full_h, &left, &top);
   return plan_init (&pre->plan, width, height, full_w, full_h, left, top,
       out_width, out_height, error);
@@ -702,12 +706,17 @@ preprocessor_run (Vgg19Preprocessor * pre, const Vgg19PackedImage * image,
 {
   guint ow, oh;
 
-  if (!vgg19_packed_image_check (image, error) || !check_output (out, error)
-      || !vgg19_preprocess_size (pre->mode, image->width, image->height,
+  if (!vgg19_packed_image_check (image, error) || !check_output (out, error))
+    return FALSE;
+  if (pre->out_width != 0) {
+    ow = pre->out_width;
+    oh = pre->out_height;
+  } else if (!vgg19_preprocess_size (pre->mode, image->width, image->height,
           &ow, &oh, error))
     return FALSE;
 
-  if (pre->mode == VGG19_RESIZE_NONE) {
+  if (image->width == ow && image->height == oh
+      && (pre->mode == VGG19_RESIZE_NONE || pre->out_width != 0)) {
     preprocess_native (image, pre->native, out);
     return TRUE;
   }
@@ -752,6 +761,32 @@ vgg19_preprocessor_free (Vgg19Preprocessor * pre)
     return;
   plan_clear (&pre->plan);
   g_free (pre);
+}
+
+gboolean
+vgg19_preprocessor_set_output_size (Vgg19Preprocessor * pre, guint width,
+    guint height, GError ** error)
+{
+  if ((width == 0) != (height == 0)) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "output size %ux%u: give both sides, or 0x0 for the mode's sizes",
+        width, height);
+    return FALSE;
+  }
+  if (width != 0 && (width < VGG19_MIN_INPUT_SIDE
+          || height < VGG19_MIN_INPUT_SIDE || width > VGG19_MAX_INPUT_SIDE
+          || height > VGG19_MAX_INPUT_SIDE
+          || (guint64) width * height > VGG19_MAX_INPUT_PIXELS)) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "output size %ux%u is out of range (%u to %u pixels per side, at "
+        "most %u in all)", width, height, VGG19_MIN_INPUT_SIDE,
+        VGG19_MAX_INPUT_SIDE, VGG19_MAX_INPUT_PIXELS);
+    return FALSE;
+  }
+  pre->out_width = width;
+  pre->out_height = height;
+  plan_clear (&pre->plan);
+  return TRUE;
 }
 
 Vgg19Resize

@@ -14,6 +14,12 @@
 
 G_BEGIN_DECLS
 
+/* ImageNet's per-channel (RGB) mean and std that the input is normalised
+ * with. torch builds its mean/std tensors from Python floats (doubles),
+ * so users round these doubles, not the decimal literals, to float. */
+extern const double vgg19_imagenet_mean[3];
+extern const double vgg19_imagenet_std[3];
+
 /* The taps of a one-dimensional resampling of @in_size samples to
  * @out_size, for the @n outputs @first .. @first + @n - 1.
  * Output i reads inputs start[i] .. start[i] + count[i] - 1 with weights

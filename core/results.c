@@ -77,9 +77,11 @@ vgg19_loss_from_string (const char *name, Vgg19Loss * out, GError ** error)
     loss = VGG19_LOSS_MSE;
   else if (g_strcmp0 (name, "l1") == 0)
     loss = VGG19_LOSS_L1;
+  else if (g_strcmp0 (name, "sse") == 0)
+    loss = VGG19_LOSS_SSE;
   else {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
-        "unknown loss \"%s\" (expected \"mse\" or \"l1\")",
+        "unknown loss \"%s\" (expected \"mse\", \"l1\" or \"sse\")",
         name ? name : "(null)");
     return FALSE;
   }
@@ -96,6 +98,8 @@ vgg19_loss_to_string (Vgg19Loss loss)
       return "mse";
     case VGG19_LOSS_L1:
       return "l1";
+    case VGG19_LOSS_SSE:
+      return "sse";
   }
   return "unknown";
 }
@@ -112,6 +116,7 @@ vgg19_loss (const float *a, const float *b, gsize n, Vgg19Loss kind)
 
   switch (kind) {
     case VGG19_LOSS_MSE:
+    case VGG19_LOSS_SSE:
       for (i = 0; i < n; i++) {
         double d = (double) a[i] - (double) b[i];
         sum += d * d;
@@ -124,5 +129,5 @@ vgg19_loss (const float *a, const float *b, gsize n, Vgg19Loss kind)
     default:
       return NAN;
   }
-  return sum / (double) n;
+  return kind == VGG19_LOSS_SSE ? sum : sum / (double) n;
 }

@@ -115,10 +115,14 @@ vgg19_score_pool_get (const Vgg19ScorePool * pool, Vgg19PooledScore * out)
   guint n = pool->values->len;
   double *v;
 
+  double sq = 0.0;
+  guint i;
+
   out->count = n;
   if (n == 0) {
     out->mean = out->min = out->max = out->harmonic_mean = NAN;
-    out->p5 = out->p95 = NAN;
+    out->p5 = out->p95 = out->median = out->p1 = out->p10 = out->p25 = NAN;
+    out->stddev = NAN;
     return;
   }
   out->mean = pool->sum / n;
@@ -128,5 +132,13 @@ vgg19_score_pool_get (const Vgg19ScorePool * pool, Vgg19PooledScore * out)
   v = sorted_copy (pool);
   out->p5 = percentile_sorted (v, n, 5.0);
   out->p95 = percentile_sorted (v, n, 95.0);
+  out->median = percentile_sorted (v, n, 50.0);
+  out->p1 = percentile_sorted (v, n, 1.0);
+  out->p10 = percentile_sorted (v, n, 10.0);
+  out->p25 = percentile_sorted (v, n, 25.0);
+  /* two passes: no cancellation for values far from 0 */
+  for (i = 0; i < n; i++)
+    sq += (v[i] - out->mean) * (v[i] - out->mean);
+  out->stddev = sqrt (sq / n);
   g_free (v);
 }

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "f32_gemv.h"
 #include "fc.h"
+#include "l2pool.h"
 #include "layout.h"
 #include "model.h"
 #include "threadpool.h"
@@ -542,6 +543,14 @@ pool_rows (gpointer data, guint begin, guint end)
 }
 
 static void
+l2pool_rows (gpointer data, guint begin, guint end)
+{
+  LayoutJob *job = data;
+
+  vgg19_l2pool3x3s2 (job->src, job->dst, begin, end);
+}
+
+static void
 relu_blocks (gpointer data, guint begin, guint end)
 {
   LayoutJob *job = data;
@@ -637,7 +646,8 @@ run_features (Vgg19Session * s, Vgg19Blocked * cur)
         break;
       case VGG19_MODULE_POOL:
         vgg19_blocked_zero_border (&dst);
-        vgg19_thread_pool_run (s->pool, dst.height, pool_rows, &job);
+        vgg19_thread_pool_run (s->pool, dst.height,
+            net->pooling == VGG19_POOLING_L2 ? l2pool_rows : pool_rows, &job);
         extract_blocked (s, i, &dst);
         record_time (s, m, start, 0);
         *cur = dst;
@@ -790,6 +800,28 @@ Vgg19Model *
 vgg19_session_get_model (const Vgg19Session * s)
 {
   return s->model;
+}
+
+gboolean
+vgg19_session_set_pooling (Vgg19Session * s, Vgg19Pooling pooling,
+    GError ** error)
+{
+  const Vgg19Network *net = vgg19_network_get_pooled (s->net->arch, pooling);
+
+  if (net == NULL) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "unknown pooling %d (expected max or l2)", (int) pooling);
+    return FALSE;
+  }
+  plan_free (s);
+  s->net = net;
+  return TRUE;
+}
+
+Vgg19Pooling
+vgg19_session_get_pooling (const Vgg19Session * s)
+{
+  return s->net->pooling;
 }
 
 void

@@ -1,6 +1,7 @@
-/* The computing side of the vgg19compare element: a model and a session,
- * the converters of its two inputs, the metrics, and the reference
- * frame's activations, kept while distorted frames are compared with it.
+/* The computing side of the vgg19compare element: the core's comparer
+ * (the network, the metrics and the reference frame's activations, kept
+ * while distorted frames are compared with it) and the converters of its
+ * two inputs.
  *
  * Not thread-safe: one thread at a time (the element's aggregation
  * thread). Errors are GErrors in GStreamer's error domains with a message
@@ -10,6 +11,8 @@
 
 #include <gst/video/video.h>
 #include <vgg19/metric.h>
+
+#include "gstvgg19enums.h"
 
 G_BEGIN_DECLS
 
@@ -21,14 +24,39 @@ typedef enum
 
 typedef struct _GstVgg19FrameComparer GstVgg19FrameComparer;
 
-/* Finds and loads the weights (shared through the model cache) and makes
- * a session that computes up to the deepest tap of @metrics. Takes
- * @metrics (and the array) whether it succeeds or not. The error for
- * weights that cannot be found or read says how to get them; a metric
- * whose layer the network lacks is a GST_RESOURCE_ERROR_SETTINGS. */
+/* Finds and loads the weights (shared through the model cache; the
+ * default file is that of the network the presets among @metrics are
+ * defined on) and the learned weights of LPIPS and DISTS (@calibration,
+ * else their default places), and makes the comparer. Takes @metrics (and
+ * the array) whether it succeeds or not. The error for files that cannot
+ * be found or read says how to get them; a metric whose layer the network
+ * lacks is a GST_RESOURCE_ERROR_SETTINGS. */
 GstVgg19FrameComparer *gst_vgg19_frame_comparer_new (const gchar * weights,
-    guint threads, Vgg19Precision precision, Vgg19Resize resize,
-    Vgg19Metric ** metrics, guint n_metrics, GError ** error);
+    const gchar * calibration, guint threads, Vgg19Precision precision,
+    Vgg19Resize resize, Vgg19Metric ** metrics, guint n_metrics,
+    GError ** error);
+
+/* How inputs of different sizes meet (GST_VGG19_SCALE_FIXED: both to
+ * @width x @height); before the first set_format(). */
+gboolean gst_vgg19_frame_comparer_set_scale (GstVgg19FrameComparer *
+    comparer, GstVgg19Scale scale, guint width, guint height,
+    GError ** error);
+
+/* What the frames become, once both formats are known: e.g. "the distorted
+ * frames (1280x720) are scaled to the reference's size (1920x1080)";
+ * NULL before. */
+gchar *gst_vgg19_frame_comparer_describe_sizes (const GstVgg19FrameComparer
+    * comparer);
+
+/* The network input size once both formats are known (0 x 0 before). */
+void gst_vgg19_frame_comparer_get_compared_size (const GstVgg19FrameComparer
+    * comparer, guint * width, guint * height);
+
+/* The reproducibility header of the log (vgg19_comparer_get_log_params()),
+ * NULL-terminated key, value, ...; NULL with a resource error when the
+ * weight file cannot be read. */
+gchar **gst_vgg19_frame_comparer_get_log_params (const GstVgg19FrameComparer
+    * comparer, GError ** error);
 
 void gst_vgg19_frame_comparer_free (GstVgg19FrameComparer * comparer);
 
@@ -36,6 +64,10 @@ void gst_vgg19_frame_comparer_free (GstVgg19FrameComparer * comparer);
  * avx512 kernels". */
 gchar *gst_vgg19_frame_comparer_describe (const GstVgg19FrameComparer *
     comparer);
+
+/* Temporal values after the metrics' (vgg19_comparer_set_temporal()). */
+void gst_vgg19_frame_comparer_set_temporal (GstVgg19FrameComparer * comparer,
+    gboolean enable);
 
 /* The weight file in use. */
 const gchar *gst_vgg19_frame_comparer_get_weights (const GstVgg19FrameComparer

@@ -252,6 +252,35 @@ gst_vgg19_frame_converter_get_size (const GstVgg19FrameConverter * conv,
     *height = conv->out_height;
 }
 
+gboolean
+gst_vgg19_frame_converter_set_output_size (GstVgg19FrameConverter * conv,
+    guint width, guint height, GError ** error)
+{
+  const GstVideoInfo *info = &conv->info;
+
+  if (!vgg19_preprocessor_set_output_size (conv->preprocessor, width, height,
+          error))
+    return FALSE;
+  if (width != 0) {
+    conv->out_width = width;
+    conv->out_height = height;
+    return TRUE;
+  }
+  /* the mode accepted the frames' size when the converter was made */
+  return vgg19_preprocess_size (vgg19_preprocessor_get_resize
+      (conv->preprocessor), GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info), &conv->out_width, &conv->out_height,
+      error);
+}
+
+void
+gst_vgg19_frame_converter_get_frame_size (const GstVgg19FrameConverter *
+    conv, guint * width, guint * height)
+{
+  *width = GST_VIDEO_INFO_WIDTH (&conv->info);
+  *height = GST_VIDEO_INFO_HEIGHT (&conv->info);
+}
+
 static gboolean
 check_frame (const GstVgg19FrameConverter * conv, const GstVideoFrame * frame,
     GError ** error)

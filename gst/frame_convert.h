@@ -37,6 +37,15 @@ void gst_vgg19_frame_converter_free (GstVgg19FrameConverter * conv);
 void gst_vgg19_frame_converter_get_size (const GstVgg19FrameConverter * conv,
     guint * width, guint * height);
 
+/* From now on, resizes the frames to @width x @height (0 x 0: back to the
+ * resize mode's size); see vgg19_preprocessor_set_output_size(). */
+gboolean gst_vgg19_frame_converter_set_output_size (GstVgg19FrameConverter *
+    conv, guint width, guint height, GError ** error);
+
+/* The frames' own size. */
+void gst_vgg19_frame_converter_get_frame_size (const GstVgg19FrameConverter *
+    conv, guint * width, guint * height);
+
 /* Converts @frame (mapped for reading, of the converter's format and size)
  * into @out. */
 gboolean gst_vgg19_frame_converter_run (GstVgg19FrameConverter * conv,

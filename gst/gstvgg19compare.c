@@ -18,19 +18,46 @@
  *
  * ## Metrics
  *
- * For a layer (tap) l with C channels over H x W positions, let x be the
- * distorted frame's activations and y the reference's (C x HW matrices):
+ * metric lists the metrics, comma-separated: presets, the metrics papers
+ * quote, each exactly as published (the README gives each formula and its
+ * source), and "custom", the generic form (the default):
  *
- *  - "perceptual" (feature-reconstruction loss, Johnson et al. 2016):
- *    sum over the layers of w_l * mean((x - y)^2) with loss=mse, or
- *    w_l * mean(|x - y|) with loss=l1, the mean being over the C H W
- *    values: torch's sum of w_l * F.mse_loss(x, y) (or F.l1_loss). The
- *    default, layers=conv4_2 and loss=mse, is what `vgg19 compare` and the
- *    vgg19 element's mode=loss compute.
- *  - "style" (Gram-matrix loss, Gatys, Ecker and Bethge 2016, eq. 4), when
- *    style-layers is set: sum over its layers of
- *    w_l / (4 C^2 (H W)^2) * sum((G - A)^2), with G = x x^T and
- *    A = y y^T the unnormalised C x C Gram matrices.
+ *  - lpips-vgg: LPIPS v0.1 on VGG-16 (relu1_2 ... relu5_3, channel
+ *    unit-normalisation, LPIPS' learned channel weights, spatial mean,
+ *    sum over layers);
+ *  - dists: DISTS on VGG-16 with L2 pooling (structure and texture terms
+ *    weighted by DISTS' alpha and beta);
+ *  - esrgan (conv5_4, L1), realesrgan (conv1_2 x 0.1, conv2_2 x 0.1,
+ *    conv3_4, conv4_4, conv5_4, L1), edsr-vgg22 / edsr-vgg54 (conv2_2 /
+ *    conv5_4, MSE), srgan-vgg54 (relu5_4, MSE), pix2pixhd (relu1_1 ...
+ *    relu5_1 weighted 1/32 ... 1, L1, [-1, 1] input), gatys-style (Gram
+ *    matrices of relu1_1 ... relu5_1, eq. 4 of Gatys et al., weights 1/5),
+ *    all on VGG-19, conv taps before their ReLU.
+ *
+ * lpips-vgg and dists need VGG-16 weights (vgg16-397923af.pth, the
+ * default when weights is unset) and their learned weights (calibration,
+ * or the cache where `weights/fetch lpips-vgg dists` puts them); without
+ * them the element fails to start with an error that says how to get
+ * them.
+ *
+ * The generic form: for a layer (tap) l with C channels over H x W
+ * positions, x the distorted frame's activations and y the reference's
+ * (C x HW matrices):
+ *
+ *  - "perceptual": sum over the layers of w_l times the criterion of
+ *    x - y (loss: l1 |d|, mse or sse d^2) after the optional
+ *    feature-norm=unit (each position's channel vector divided by its norm
+ *    + 1e-10), reduced by reduction: mean over the C H W values (torch's
+ *    F.mse_loss / F.l1_loss, the default), channel-sum (sum over channels
+ *    of the mean over positions) or sum (sse always sums). The default,
+ *    layers=conv4_2 and loss=mse, is what `vgg19 compare` and the vgg19
+ *    element's mode=loss compute.
+ *  - "style" (Gram-matrix loss), when style-layers is set: sum over its
+ *    layers of w_l times the squared differences of G = x x^T / N and
+ *    A = y y^T / N, N set by gram-norm (none, hw, chw or gatys = 2 C H W),
+ *    reduced by style-reduction (sum, mean over C^2, channel-sum); the
+ *    defaults give Gatys, Ecker and Bethge 2016, eq. 4,
+ *    sum((G - A)^2) / (4 C^2 (H W)^2) of the unnormalised matrices.
  *
  * Layers are named as everywhere else (conv1_1 ... conv5_4 before their
  * ReLU, relu1_1 ... relu5_4, pool1 ... pool5), each optionally followed by
@@ -41,7 +68,7 @@
  *
  * Every value is 0 exactly for identical frames and grows with the
  * difference. Per-layer values are named "<metric>_<layer>" (e.g.
- * "perceptual_conv4_2") in messages and logs.
+ * "perceptual_conv4_2", "lpips-vgg_relu1_2") in messages and logs.
  *
  * ## Pairing
  *
@@ -84,16 +111,20 @@
  * distorted-unpaired, reference-dropped, ended-by (the pad of the input
  * that ran out first), and per metric and per layer
  * (fields "perceptual", "perceptual_conv4_2", ...) a structure with count,
- * mean, min, max, harmonic-mean (libvmaf's n / sum(1 / (v + 1)) - 1), p5
- * and p95 (percentiles interpolated linearly, as numpy's default).
+ * mean, min, max, harmonic-mean (libvmaf's n / sum(1 / (v + 1)) - 1),
+ * median, p1, p5, p10, p25, p95 (percentiles interpolated linearly, as
+ * numpy's default) and stddev (population).
  *
  * ## Log
  *
  * log-file names a file written as the frames are compared, so that a
- * crash loses at most the frame being written: log-format=json follows
- * libvmaf's JSON log ("frames": [{"frameNum", "pts", "metrics": {...}}],
- * then "pooled_metrics"), log-format=csv has a line per frame and a line
- * per pooled statistic.
+ * crash loses at most the frame being written, in libvmaf's layouts so
+ * that VMAF parsers read it: log-format=json ("frames": [{"frameNum",
+ * "pts", "metrics": {...}}], then "pooled_metrics"), xml (<VMAF>,
+ * <frames>, <pooled_metrics>) or csv (libvmaf's columns; the header and
+ * the pooled statistics in '#' comment lines). Every log has a header
+ * recording the version, network, weight file and its SHA-256, input
+ * scaling, resize, pairing and each metric's full description.
  *
  * ## Timing
  *
@@ -105,6 +136,9 @@
  * ## Example launch lines
  * |[
  * gst-launch-1.0 -m vgg19compare name=c log-file=scores.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
+ *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
+ * gst-launch-1.0 vgg19compare name=c metric=lpips-vgg log-file=lpips.xml log-format=xml ! fakesink \
  *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
  *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
  * gst-launch-1.0 vgg19compare name=c layers="relu1_2,relu2_2,relu3_4,relu4_4,relu5_4" \
@@ -133,7 +167,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define GST_CAT_DEFAULT gst_vgg19_compare_debug
 
 #define DEFAULT_WEIGHTS NULL
+#define DEFAULT_METRIC "custom"
+#define DEFAULT_CALIBRATION NULL
+#define DEFAULT_REDUCTION VGG19_REDUCTION_MEAN
+#define DEFAULT_FEATURE_NORM VGG19_FEATURE_NORM_NONE
+#define DEFAULT_GRAM_NORM VGG19_GRAM_NORM_GATYS
+#define DEFAULT_STYLE_REDUCTION VGG19_REDUCTION_SUM
 #define DEFAULT_RESIZE VGG19_RESIZE_STRETCH
+#define DEFAULT_SCALE GST_VGG19_SCALE_REFERENCE
+#define DEFAULT_SYNC_MODE GST_VGG19_SYNC_RUNNING_TIME
+#define DEFAULT_EOF_ACTION GST_VGG19_EOF_SHORTEST
+#define DEFAULT_SCALE_SIZE "224x224"
 #define DEFAULT_LAYERS "conv4_2"
 #define DEFAULT_LOSS VGG19_LOSS_MSE
 #define DEFAULT_STYLE_LAYERS ""
@@ -142,9 +186,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define DEFAULT_THREADS 0
 #define DEFAULT_PRECISION VGG19_PRECISION_FP32
 #define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_POOLED_INTERVAL 0
+#define DEFAULT_WORST_FRAMES 5
 
-#define PERCEPTUAL_METRIC "perceptual"
-#define STYLE_METRIC "style"
 
 /* How long one input may stay unlinked while the other streams. Long
  * enough for a decodebin on the other branch to find its stream (it links
@@ -155,17 +199,38 @@ enum
 {
   PROP_0,
   PROP_WEIGHTS,
+  PROP_METRIC,
+  PROP_CALIBRATION,
   PROP_RESIZE,
+  PROP_SCALE,
+  PROP_SCALE_SIZE,
+  PROP_SYNC_MODE,
+  PROP_EOF_ACTION,
   PROP_LAYERS,
   PROP_LOSS,
+  PROP_REDUCTION,
+  PROP_FEATURE_NORM,
   PROP_STYLE_LAYERS,
+  PROP_GRAM_NORM,
+  PROP_STYLE_REDUCTION,
   PROP_LOG_FILE,
   PROP_LOG_FORMAT,
   PROP_THREADS,
   PROP_PRECISION,
   PROP_POST_MESSAGES,
+  PROP_POOLED_INTERVAL,
+  PROP_WORST_FRAMES,
   PROP_FRAMES_COMPARED,
 };
+
+/* One compared frame's value of one metric, for the list of the worst. */
+typedef struct
+{
+  gdouble value;
+  guint64 frame;
+  GstClockTime timestamp;
+  GstClockTime running_time;
+} ScoredFrame;
 
 /* When a frame is shown, in running time. */
 typedef struct
@@ -191,15 +256,27 @@ struct _GstVgg19Compare
 
   /* properties, under the object lock */
   gchar *weights;
+  gchar *metric;
+  gchar *calibration;
   Vgg19Resize resize;
+  GstVgg19Scale scale;
+  gchar *scale_size;
+  GstVgg19SyncMode sync_mode;
+  GstVgg19EofAction eof_action;
   gchar *layers;
   Vgg19Loss loss;
+  Vgg19Reduction reduction;
+  Vgg19FeatureNorm feature_norm;
   gchar *style_layers;
+  Vgg19GramNorm gram_norm;
+  Vgg19Reduction style_reduction;
   gchar *log_file;
   Vgg19LogFormat log_format;
   guint threads;
   Vgg19Precision precision;
   gboolean post_messages;
+  guint pooled_interval;
+  guint worst_frames;
   guint64 frames_compared;
   /* from start() to stop(): the properties but post-messages are fixed */
   gboolean started;
@@ -211,10 +288,20 @@ struct _GstVgg19Compare
   guint n_values;
   gdouble *values;
   Vgg19ScorePool **pools;
+  GArray **scored;              /* per value: ScoredFrame, for the worst */
   Vgg19ScoreLog *log;
   gboolean finished;            /* the comparison is over */
+  gchar *sizes;                 /* how the inputs' sizes meet, last told */
+  GstVgg19Scale start_scale;    /* the scale settings of this run */
+  guint start_scale_w, start_scale_h;
   guint64 distorted_unpaired;
   guint64 reference_dropped;
+  guint64 reference_duplicated; /* comparisons reusing a reference frame */
+  GstVgg19SyncMode run_sync;    /* this run's settings */
+  GstVgg19EofAction run_eof;
+  gboolean repeating;           /* eof-action=repeat: the last reference */
+  gboolean reference_ended;     /* eof-action=pass: passing frames on */
+  guint64 passed;               /* distorted frames passed after that */
   GstClockTime distorted_end;   /* of the last distorted frame */
 
   /* the reference frame being compared with; it stays at the head of its
@@ -367,7 +454,8 @@ frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
   segment = in->pad->segment;
   GST_OBJECT_UNLOCK (in->pad);
 
-  if (segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (pts))
+  if (segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (pts)
+      || self->run_sync == GST_VGG19_SYNC_INDEX)
     return span;
   if ((!GST_CLOCK_TIME_IS_VALID (duration) || duration == 0)
       && in->have_info && GST_VIDEO_INFO_FPS_N (&in->info) > 0)
@@ -452,6 +540,7 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
     for (l = 0; l < n_layers; l++)
       layers[l] = vgg19_metric_get_layer (metric, l, &weights[l]);
     gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
+        vgg19_metric_get_kind (metric) == VGG19_METRIC_DISTS ? "dists" :
         vgg19_loss_to_string (vgg19_metric_get_criterion (metric)), n_layers,
         layers, weights, self->values + k + 1);
     if (s) {
@@ -465,6 +554,10 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
     g_free (weights);
     k += 1 + n_layers;
   }
+  /* the temporal values, after all the metrics' */
+  for (; s && k < self->n_values; k++)
+    gst_structure_set (s, self->value_names[k], G_TYPE_DOUBLE,
+        self->values[k], NULL);
 }
 
 static GstStructure *
@@ -476,7 +569,92 @@ pooled_structure (const Vgg19PooledScore * p)
       "min", G_TYPE_DOUBLE, p->min,
       "max", G_TYPE_DOUBLE, p->max,
       "harmonic-mean", G_TYPE_DOUBLE, p->harmonic_mean,
-      "p5", G_TYPE_DOUBLE, p->p5, "p95", G_TYPE_DOUBLE, p->p95, NULL);
+      "median", G_TYPE_DOUBLE, p->median,
+      "p1", G_TYPE_DOUBLE, p->p1,
+      "p5", G_TYPE_DOUBLE, p->p5,
+      "p10", G_TYPE_DOUBLE, p->p10,
+      "p25", G_TYPE_DOUBLE, p->p25,
+      "p95", G_TYPE_DOUBLE, p->p95,
+      "stddev", G_TYPE_DOUBLE, p->stddev, NULL);
+}
+
+/* A "vgg19" message of @type with the pooled scores so far (also written
+ * to @pooled, n_values of them). */
+static GstStructure *
+pooled_message (GstVgg19Compare * self, const gchar * type, guint64 compared,
+    Vgg19PooledScore * pooled)
+{
+  GstStructure *s;
+  guint i;
+
+  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, type,
+      "frames-compared", G_TYPE_UINT64, compared,
+      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
+      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
+      "reference-duplicated", G_TYPE_UINT64, self->reference_duplicated,
+      NULL);
+  if (self->sizes)
+    gst_structure_set (s, "sizes", G_TYPE_STRING, self->sizes, NULL);
+  for (i = 0; i < self->n_values; i++) {
+    GstStructure *p;
+
+    vgg19_score_pool_get (self->pools[i], &pooled[i]);
+    p = pooled_structure (&pooled[i]);
+    gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
+    gst_structure_free (p);
+  }
+  return s;
+}
+
+static gint
+by_value_descending (gconstpointer a, gconstpointer b)
+{
+  const ScoredFrame *x = a, *y = b;
+
+  /* the earlier frame first among equal values */
+  if (x->value != y->value)
+    return x->value > y->value ? -1 : 1;
+  return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* For each metric's total, "<metric>-worst": its worst-frames largest
+ * values, largest first, as structures (frame, timestamp, running-time,
+ * value). */
+static void
+add_worst_frames (GstVgg19Compare * self, GstStructure * s)
+{
+  guint n, i, k;
+
+  GST_OBJECT_LOCK (self);
+  n = self->worst_frames;
+  GST_OBJECT_UNLOCK (self);
+  if (n == 0 || !self->scored)
+    return;
+  for (i = 0; i < self->n_values; i++) {
+    GArray *frames = self->scored[i];
+    GValue array = G_VALUE_INIT;
+    gchar *field;
+
+    if (!frames)
+      continue;
+    g_array_sort (frames, by_value_descending);
+    g_value_init (&array, GST_TYPE_ARRAY);
+    for (k = 0; k < MIN (n, frames->len); k++) {
+      const ScoredFrame *f = &g_array_index (frames, ScoredFrame, k);
+      GValue item = G_VALUE_INIT;
+
+      g_value_init (&item, GST_TYPE_STRUCTURE);
+      g_value_take_boxed (&item, gst_structure_new ("vgg19-frame",
+              "frame", G_TYPE_UINT64, f->frame,
+              "timestamp", G_TYPE_UINT64, f->timestamp,
+              "running-time", G_TYPE_UINT64, f->running_time,
+              "value", G_TYPE_DOUBLE, f->value, NULL));
+      gst_value_array_append_and_take_value (&array, &item);
+    }
+    field = g_strdup_printf ("%s-worst", self->value_names[i]);
+    gst_structure_take_value (s, field, &array);
+    g_free (field);
+  }
 }
 
 /* The comparison is over: @ended is the input that ran out, and
@@ -491,7 +669,6 @@ finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
   GstStructure *s;
   GError *error = NULL;
   guint64 compared;
-  guint i;
 
   if (self->finished)
     return;
@@ -512,24 +689,30 @@ finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
   GST_OBJECT_UNLOCK (self);
 
   pooled = g_new0 (Vgg19PooledScore, self->n_values);
-  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "pooled",
-      "frames-compared", G_TYPE_UINT64, compared,
-      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
-      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
-      "ended-by", G_TYPE_STRING, GST_PAD_NAME (self->inputs[ended].pad), NULL);
-  for (i = 0; i < self->n_values; i++) {
-    GstStructure *p;
-
-    vgg19_score_pool_get (self->pools[i], &pooled[i]);
-    p = pooled_structure (&pooled[i]);
-    gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
-    gst_structure_free (p);
-  }
+  s = pooled_message (self, "pooled", compared, pooled);
+  gst_structure_set (s, "ended-by", G_TYPE_STRING,
+      GST_PAD_NAME (self->inputs[ended].pad), NULL);
+  add_worst_frames (self, s);
   GST_INFO_OBJECT (self, "pooled: %" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 
-  if (self->log && !vgg19_score_log_finish (self->log, pooled, &error)) {
+  if (self->log) {
+    const gchar *const names[] = { "frames_compared", "distorted_unpaired",
+      "reference_dropped", "reference_duplicated", NULL
+    };
+    const gdouble counts[] = { compared, self->distorted_unpaired,
+      self->reference_dropped, self->reference_duplicated
+    };
+
+    if (!vgg19_score_log_finish (self->log, pooled, names, counts, &error))
+      goto log_failed;
+  }
+  g_free (pooled);
+  return;
+
+log_failed:
+  {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
   }
@@ -594,6 +777,27 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
   return !n.timed || n.start <= d->start;
 }
 
+/* Whether the reference frame held is the last of its input (which has
+ * ended); @need_data when that is not known yet. */
+static gboolean
+last_reference (GstVgg19Compare * self, gboolean * need_data)
+{
+  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
+  GstBuffer *next;
+
+  *need_data = FALSE;
+  unqueue_reference (self);
+  next = gst_aggregator_pad_peek_buffer (pad);
+  if (next) {
+    gst_buffer_unref (next);
+    return FALSE;
+  }
+  if (gst_aggregator_pad_is_eos (pad))
+    return TRUE;
+  *need_data = TRUE;
+  return FALSE;
+}
+
 /* Holds the next reference frame. FALSE when there is none: @need_data
  * then says whether one may still come. */
 static gboolean
@@ -632,7 +836,7 @@ overlaps_reference (GstVgg19Compare * self, const FrameSpan * d)
   const FrameSpan *r = &self->reference_span;
   GstClockTime d_end = GST_CLOCK_TIME_IS_VALID (d->end) ? d->end : d->start;
 
-  if (!d->timed || !r->timed)
+  if (!d->timed || !r->timed || self->repeating)
     return TRUE;
   return d->start >= r->start || d_end > r->start;
 }
@@ -691,7 +895,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   gboolean ok, post_messages;
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstSegment segment;
-  guint i;
+  guint64 compared;
+  guint i, interval;
 
   if (!ensure_reference_features (self))
     return FALSE;
@@ -703,6 +908,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   gst_video_frame_unmap (&frame);
   if (!ok)
     goto failed;
+  if (self->reference_compared)
+    self->reference_duplicated++;
   self->reference_compared = TRUE;
 
   GST_OBJECT_LOCK (self);
@@ -737,8 +944,32 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
 
-  for (i = 0; i < self->n_values; i++)
+  for (i = 0; i < self->n_values; i++) {
     vgg19_score_pool_add (self->pools[i], self->values[i]);
+    if (self->scored[i] && !isnan (self->values[i])) {
+      ScoredFrame f = { self->values[i], index, pts, GST_CLOCK_TIME_NONE };
+
+      GST_OBJECT_LOCK (dist->pad);
+      segment = dist->pad->segment;
+      GST_OBJECT_UNLOCK (dist->pad);
+      if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts))
+        f.running_time = gst_segment_to_running_time (&segment,
+            GST_FORMAT_TIME, pts);
+      g_array_append_val (self->scored[i], f);
+    }
+  }
+  GST_OBJECT_LOCK (self);
+  interval = self->pooled_interval;
+  compared = self->frames_compared;
+  GST_OBJECT_UNLOCK (self);
+  if (interval > 0 && compared % interval == 0) {
+    Vgg19PooledScore *pooled = g_new0 (Vgg19PooledScore, self->n_values);
+
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            pooled_message (self, "running", compared, pooled)));
+    g_free (pooled);
+  }
   if (self->log && !vgg19_score_log_add_frame (self->log, index,
           GST_CLOCK_TIME_IS_VALID (pts) ? (gdouble) pts / GST_SECOND : NAN,
           self->values, &error)) {
@@ -764,6 +995,21 @@ drain_reference (GstVgg19Compare * self)
   GstBuffer *buf;
   FrameSpan r;
 
+  if (self->reference_ended || self->repeating) {
+    /* the reference ended first, and the distorted frames were passed on
+     * or compared with its last frame */
+    if (self->passed > 0)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("The reference input (%s) ended before the distorted input "
+              "(%s): its last %" G_GUINT64_FORMAT " frames went out "
+              "without scores (eof-action=pass)",
+              GST_PAD_NAME (ref->pad),
+              GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_DISTORTED].pad),
+              self->passed), (NULL));
+    release_reference (self);
+    finish_comparison (self, GST_VGG19_INPUT_REFERENCE, FALSE);
+    return GST_FLOW_EOS;
+  }
   release_reference (self);
   for (;;) {
     buf = gst_aggregator_pad_peek_buffer (ref->pad);
@@ -809,6 +1055,18 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
   self->distorted_end = d.timed ? (GST_CLOCK_TIME_IS_VALID (d.end) ? d.end :
       d.start) : GST_CLOCK_TIME_NONE;
 
+  if (self->reference_ended) {
+    /* eof-action=pass: the rest goes out without scores */
+    gst_buffer_unref (buf);
+    buf = gst_aggregator_pad_pop_buffer (dist->pad);
+    dist->n_frames++;
+    self->distorted_unpaired++;
+    self->passed++;
+    gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
+        GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
+    return gst_aggregator_finish_buffer (agg, buf);
+  }
+
   if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     /* the reference frame for it: not over when it starts */
     for (;;) {
@@ -816,10 +1074,22 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
         gst_buffer_unref (buf);
         if (need_data)
           return GST_AGGREGATOR_FLOW_NEED_DATA;
+        if (self->run_eof == GST_VGG19_EOF_PASS) {
+          self->reference_ended = TRUE;
+          return GST_FLOW_OK;
+        }
         finish_comparison (self, GST_VGG19_INPUT_REFERENCE, TRUE);
         return GST_FLOW_EOS;
       }
       if (!reference_over (self, &d, &need_data))
+        break;
+      if (self->run_eof == GST_VGG19_EOF_REPEAT && self->reference_compared
+          && last_reference (self, &need_data)) {
+        /* the reference has ended: its last frame stands for the rest */
+        self->repeating = TRUE;
+        break;
+      }
+      if (need_data)
         break;
       release_reference (self);
     }
@@ -903,6 +1173,19 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       }
       GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, input_roles[input],
           caps);
+      {
+        /* never silent about scaling: say how the sizes meet */
+        gchar *sizes = gst_vgg19_frame_comparer_describe_sizes
+            (self->comparer);
+
+        if (sizes && g_strcmp0 (sizes, self->sizes) != 0) {
+          GST_ELEMENT_INFO (self, STREAM, FORMAT, ("vgg19compare: %s",
+                  sizes), (NULL));
+          g_free (self->sizes);
+          self->sizes = sizes;
+        } else
+          g_free (sizes);
+      }
       in->info = info;
       in->have_info = TRUE;
       gst_caps_replace (&in->caps, caps);
@@ -1002,45 +1285,46 @@ gst_vgg19_compare_flush (GstAggregator * agg)
 /* Start and stop                                                       */
 /* ------------------------------------------------------------------ */
 
-/* The metrics the properties ask for. */
-static Vgg19Metric **
-make_metrics (const gchar * layers, Vgg19Loss loss, const gchar * style,
-    guint * n_metrics, GError ** error)
+/* "WxH" of scale-size. */
+static gboolean
+parse_size (const gchar * text, guint * width, guint * height,
+    GError ** error)
 {
-  Vgg19Metric **metrics = g_new0 (Vgg19Metric *, 2);
-  GError *cause = NULL;
-  guint n = 0;
+  guint64 w = 0, h = 0;
+  gchar **parts = g_strsplit (text ? text : "", "x", -1);
+  gboolean ok = g_strv_length (parts) == 2
+      && g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT, &w, NULL)
+      && g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT, &h, NULL);
 
-  metrics[n] = vgg19_metric_new (PERCEPTUAL_METRIC, VGG19_METRIC_FEATURE,
-      layers, loss, &cause);
-  if (!metrics[n])
-    goto fail;
-  n++;
-  if (style) {
-    gchar *text = g_strstrip (g_strdup (style));
-
-    if (*text != '\0') {
-      metrics[n] = vgg19_metric_new (STYLE_METRIC, VGG19_METRIC_GRAM, text,
-          VGG19_LOSS_MSE, &cause);
-      if (metrics[n])
-        n++;
-    }
-    g_free (text);
-    if (cause)
-      goto fail;
+  g_strfreev (parts);
+  if (!ok) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "scale-size \"%s\" is not WIDTHxHEIGHT (e.g. 1920x1080)",
+        text ? text : "");
+    return FALSE;
   }
-  *n_metrics = n;
-  return metrics;
+  *width = (guint) w;
+  *height = (guint) h;
+  return TRUE;
+}
 
-fail:
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "%s (the %s property)", cause->message,
-      n == 0 ? "layers" : "style-layers");
-  g_error_free (cause);
-  while (n > 0)
-    vgg19_metric_free (metrics[--n]);
-  g_free (metrics);
-  return NULL;
+/* The metrics of the metric property (and the generic one's settings). */
+static Vgg19Metric **
+make_metrics (const gchar * list, const Vgg19GenericSettings * generic,
+    guint * n_metrics, gboolean * temporal, GError ** error)
+{
+  GError *cause = NULL;
+  const gchar *property = "metric";
+  Vgg19Metric **metrics;
+
+  metrics = vgg19_metric_list_new (list, generic, n_metrics, temporal,
+      &property, &cause);
+  if (!metrics) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "%s (the %s property)", cause->message, property);
+    g_error_free (cause);
+  }
+  return metrics;
 }
 
 static Vgg19ScoreLog *
@@ -1050,22 +1334,49 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
   GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
   Vgg19ScoreLog *log;
   GError *cause = NULL;
-  guint m, n = gst_vgg19_frame_comparer_get_n_metrics (self->comparer);
+  gchar **header;
+  guint i;
 
-  g_ptr_array_add (params, g_strdup ("weights"));
-  g_ptr_array_add (params,
-      g_strdup (gst_vgg19_frame_comparer_get_weights (self->comparer)));
+  header = gst_vgg19_frame_comparer_get_log_params (self->comparer, error);
+  if (!header) {
+    g_ptr_array_unref (params);
+    return NULL;
+  }
+  for (i = 0; header[i]; i++)
+    g_ptr_array_add (params, header[i]);
+  g_free (header);
   g_ptr_array_add (params, g_strdup ("resize"));
   g_ptr_array_add (params, g_strdup (vgg19_resize_to_string (resize)));
-  g_ptr_array_add (params, g_strdup ("pairing"));
-  g_ptr_array_add (params, g_strdup ("running time"));
-  for (m = 0; m < n; m++) {
-    const Vgg19Metric *metric =
-        gst_vgg19_frame_comparer_get_metric (self->comparer, m);
-
-    g_ptr_array_add (params, g_strdup (vgg19_metric_get_name (metric)));
-    g_ptr_array_add (params, vgg19_metric_to_string (metric));
+  g_ptr_array_add (params, g_strdup ("preprocessing"));
+  g_ptr_array_add (params, g_strdup_printf ("%s", resize ==
+          VGG19_RESIZE_STRETCH ?
+          "both inputs to 224x224, antialiased bilinear" :
+          resize == VGG19_RESIZE_CROP ? "short side to 256, then the centre "
+          "224x224, antialiased bilinear" : "the frames' own size, which "
+          "must be the same on both inputs"));
+  g_ptr_array_add (params, g_strdup ("scale"));
+  g_ptr_array_add (params, g_strdup_printf ("%s", self->start_scale ==
+          GST_VGG19_SCALE_FIXED ? "fixed: both inputs to scale-size" :
+          self->start_scale == GST_VGG19_SCALE_DISTORTED ? "distorted: at "
+          "native size, the reference is scaled to the distorted frames' "
+          "size (antialiased bilinear)" : "reference: at native size, "
+          "distorted frames of another size are scaled to the reference's "
+          "(antialiased bilinear)"));
+  if (self->start_scale == GST_VGG19_SCALE_FIXED) {
+    g_ptr_array_add (params, g_strdup ("scale_size"));
+    g_ptr_array_add (params, g_strdup_printf ("%ux%u", self->start_scale_w,
+            self->start_scale_h));
   }
+  g_ptr_array_add (params, g_strdup ("pairing"));
+  g_ptr_array_add (params, g_strdup (self->run_sync == GST_VGG19_SYNC_INDEX ?
+          "index: the n-th distorted frame with the n-th reference frame" :
+          "running time (frames without timestamps in arrival order)"));
+  g_ptr_array_add (params, g_strdup ("eof_action"));
+  g_ptr_array_add (params, g_strdup (self->run_eof == GST_VGG19_EOF_REPEAT ?
+          "repeat: the reference's last frame stands for the rest" :
+          self->run_eof == GST_VGG19_EOF_PASS ? "pass: distorted frames "
+          "after the reference's end go out without scores" : "shortest: "
+          "the comparison ends when either input ends"));
   g_ptr_array_add (params, NULL);
 
   log = vgg19_score_log_new (path, format,
@@ -1084,22 +1395,37 @@ static gboolean
 gst_vgg19_compare_start (GstAggregator * agg)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  gchar *weights, *layers, *style, *log_file, *description;
+  gchar *weights, *layers, *style, *log_file, *description, *metric;
+  gchar *calibration;
+  Vgg19GenericSettings custom;
   Vgg19Resize resize;
-  Vgg19Loss loss;
   Vgg19LogFormat log_format;
   Vgg19Precision precision;
   Vgg19Metric **metrics;
   GError *error = NULL;
-  guint threads, n_metrics = 0, i;
+  gboolean temporal = FALSE;
+  GstVgg19Scale scale;
+  gchar *scale_size;
+  guint scale_w = 0, scale_h = 0;
+  guint threads, n_metrics = 0, i, k;
 
   GST_OBJECT_LOCK (self);
   weights = g_strdup (self->weights);
+  metric = g_strdup (self->metric);
+  calibration = g_strdup (self->calibration);
   layers = g_strdup (self->layers);
   style = g_strdup (self->style_layers);
   log_file = g_strdup (self->log_file);
   resize = self->resize;
-  loss = self->loss;
+  self->run_sync = self->sync_mode;
+  self->run_eof = self->eof_action;
+  scale = self->scale;
+  scale_size = g_strdup (self->scale_size);
+  custom.criterion = self->loss;
+  custom.reduction = self->reduction;
+  custom.feature_norm = self->feature_norm;
+  custom.gram_norm = self->gram_norm;
+  custom.style_reduction = self->style_reduction;
   log_format = self->log_format;
   threads = self->threads;
   precision = self->precision;
@@ -1107,11 +1433,24 @@ gst_vgg19_compare_start (GstAggregator * agg)
   self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
-  metrics = make_metrics (layers, loss, style, &n_metrics, &error);
+  custom.layers = layers;
+  custom.style_layers = style;
+  metrics = make_metrics (metric, &custom, &n_metrics, &temporal, &error);
   if (metrics)
-    self->comparer = gst_vgg19_frame_comparer_new (weights, threads,
-        precision, resize, metrics, n_metrics, &error);
+    self->comparer = gst_vgg19_frame_comparer_new (weights, calibration,
+        threads, precision, resize, metrics, n_metrics, &error);
+  /* checked whatever the scale, so that a typo shows at once */
+  if (self->comparer && !parse_size (scale_size, &scale_w, &scale_h, &error))
+    g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  if (self->comparer && !gst_vgg19_frame_comparer_set_scale (self->comparer,
+          scale, scale_w, scale_h, &error))
+    g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  self->start_scale = scale;
+  self->start_scale_w = scale_w;
+  self->start_scale_h = scale_h;
+  g_free (scale_size);
   if (self->comparer) {
+    gst_vgg19_frame_comparer_set_temporal (self->comparer, temporal);
     self->value_names =
         gst_vgg19_frame_comparer_get_value_names (self->comparer);
     self->n_values = gst_vgg19_frame_comparer_get_n_values (self->comparer);
@@ -1119,10 +1458,20 @@ gst_vgg19_compare_start (GstAggregator * agg)
     self->pools = g_new0 (Vgg19ScorePool *, self->n_values);
     for (i = 0; i < self->n_values; i++)
       self->pools[i] = vgg19_score_pool_new ();
+    /* the worst frames of each metric's total (not of every layer) */
+    self->scored = g_new0 (GArray *, self->n_values);
+    for (i = 0, k = 0; i < gst_vgg19_frame_comparer_get_n_metrics
+        (self->comparer); i++) {
+      self->scored[k] = g_array_new (FALSE, FALSE, sizeof (ScoredFrame));
+      k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
+          (self->comparer, i));
+    }
     if (log_file && *log_file)
       self->log = open_log (self, log_file, log_format, resize, &error);
   }
   g_free (weights);
+  g_free (metric);
+  g_free (calibration);
   g_free (layers);
   g_free (style);
   g_free (log_file);
@@ -1140,6 +1489,10 @@ gst_vgg19_compare_start (GstAggregator * agg)
   self->finished = FALSE;
   self->distorted_unpaired = 0;
   self->reference_dropped = 0;
+  self->reference_duplicated = 0;
+  self->repeating = FALSE;
+  self->reference_ended = FALSE;
+  self->passed = 0;
   self->distorted_end = GST_CLOCK_TIME_NONE;
   for (i = 0; i < 2; i++) {
     self->inputs[i].have_info = FALSE;
@@ -1162,11 +1515,16 @@ gst_vgg19_compare_stop (GstAggregator * agg)
   g_clear_pointer (&self->log, vgg19_score_log_free);
   for (i = 0; self->pools && i < self->n_values; i++)
     vgg19_score_pool_free (self->pools[i]);
+  for (i = 0; self->scored && i < self->n_values; i++)
+    if (self->scored[i])
+      g_array_unref (self->scored[i]);
+  g_clear_pointer (&self->scored, g_free);
   g_clear_pointer (&self->pools, g_free);
   g_clear_pointer (&self->values, g_free);
   g_clear_pointer (&self->value_names, g_strfreev);
   self->n_values = 0;
   g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
+  g_clear_pointer (&self->sizes, g_free);
   for (i = 0; i < 2; i++) {
     gst_clear_caps (&self->inputs[i].caps);
     self->inputs[i].have_info = FALSE;
@@ -1204,8 +1562,41 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
       g_free (self->weights);
       self->weights = g_value_dup_string (value);
       break;
+    case PROP_METRIC:
+      g_free (self->metric);
+      self->metric = g_value_dup_string (value);
+      break;
+    case PROP_CALIBRATION:
+      g_free (self->calibration);
+      self->calibration = g_value_dup_string (value);
+      break;
+    case PROP_REDUCTION:
+      self->reduction = g_value_get_enum (value);
+      break;
+    case PROP_FEATURE_NORM:
+      self->feature_norm = g_value_get_enum (value);
+      break;
+    case PROP_GRAM_NORM:
+      self->gram_norm = g_value_get_enum (value);
+      break;
+    case PROP_STYLE_REDUCTION:
+      self->style_reduction = g_value_get_enum (value);
+      break;
     case PROP_RESIZE:
       self->resize = g_value_get_enum (value);
+      break;
+    case PROP_SCALE:
+      self->scale = g_value_get_enum (value);
+      break;
+    case PROP_SYNC_MODE:
+      self->sync_mode = g_value_get_enum (value);
+      break;
+    case PROP_EOF_ACTION:
+      self->eof_action = g_value_get_enum (value);
+      break;
+    case PROP_SCALE_SIZE:
+      g_free (self->scale_size);
+      self->scale_size = g_value_dup_string (value);
       break;
     case PROP_LAYERS:
       g_free (self->layers);
@@ -1234,6 +1625,12 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
+    case PROP_POOLED_INTERVAL:
+      self->pooled_interval = g_value_get_uint (value);
+      break;
+    case PROP_WORST_FRAMES:
+      self->worst_frames = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1252,8 +1649,38 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_WEIGHTS:
       g_value_set_string (value, self->weights);
       break;
+    case PROP_METRIC:
+      g_value_set_string (value, self->metric);
+      break;
+    case PROP_CALIBRATION:
+      g_value_set_string (value, self->calibration);
+      break;
+    case PROP_REDUCTION:
+      g_value_set_enum (value, self->reduction);
+      break;
+    case PROP_FEATURE_NORM:
+      g_value_set_enum (value, self->feature_norm);
+      break;
+    case PROP_GRAM_NORM:
+      g_value_set_enum (value, self->gram_norm);
+      break;
+    case PROP_STYLE_REDUCTION:
+      g_value_set_enum (value, self->style_reduction);
+      break;
     case PROP_RESIZE:
       g_value_set_enum (value, self->resize);
+      break;
+    case PROP_SCALE:
+      g_value_set_enum (value, self->scale);
+      break;
+    case PROP_SYNC_MODE:
+      g_value_set_enum (value, self->sync_mode);
+      break;
+    case PROP_EOF_ACTION:
+      g_value_set_enum (value, self->eof_action);
+      break;
+    case PROP_SCALE_SIZE:
+      g_value_set_string (value, self->scale_size);
       break;
     case PROP_LAYERS:
       g_value_set_string (value, self->layers);
@@ -1279,6 +1706,12 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
       break;
+    case PROP_POOLED_INTERVAL:
+      g_value_set_uint (value, self->pooled_interval);
+      break;
+    case PROP_WORST_FRAMES:
+      g_value_set_uint (value, self->worst_frames);
+      break;
     case PROP_FRAMES_COMPARED:
       g_value_set_uint64 (value, self->frames_compared);
       break;
@@ -1296,6 +1729,9 @@ gst_vgg19_compare_finalize (GObject * object)
 
   /* PAUSED->READY freed the rest */
   g_free (self->weights);
+  g_free (self->metric);
+  g_free (self->calibration);
+  g_free (self->scale_size);
   g_free (self->layers);
   g_free (self->style_layers);
   g_free (self->log_file);
@@ -1328,8 +1764,39 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "Unset: $VGG19_WEIGHTS, then $XDG_CACHE_HOME/vgg19/"
           VGG19_OFFICIAL_WEIGHTS_NAME ", then the installed data directory. "
           "Loaded at READY->PAUSED and shared with the other vgg19 elements "
-          "of the process using the same file." FIXED_WHILE_STARTED,
-          DEFAULT_WEIGHTS, rw));
+          "of the process using the same file. The default file is that of "
+          "the network the chosen presets are defined on: "
+          VGG16_OFFICIAL_WEIGHTS_NAME " ($VGG16_WEIGHTS) for lpips-vgg and "
+          "dists."
+          FIXED_WHILE_STARTED, DEFAULT_WEIGHTS, rw));
+  g_object_class_install_property (gobject_class, PROP_METRIC,
+      g_param_spec_string ("metric", "Metric",
+          "The metrics to compute, comma-separated: \"custom\" (the generic "
+          "form set by layers, loss, reduction, feature-norm and "
+          "style-layers, gram-norm, style-reduction; values \"perceptual\" "
+          "and \"style\") and the presets, each exactly as published: "
+          "lpips-vgg (LPIPS v0.1, VGG-16), dists (DISTS, VGG-16 with L2 "
+          "pooling), esrgan (conv5_4 L1), realesrgan (conv1_2 x0.1, conv2_2 "
+          "x0.1, conv3_4, conv4_4, conv5_4, L1), edsr-vgg22 / edsr-vgg54 "
+          "(conv2_2 / conv5_4 MSE), srgan-vgg54 (relu5_4 MSE), pix2pixhd "
+          "(relu1_1..relu5_1 x 1/32..1, L1, [-1, 1] input), gatys-style "
+          "(Gram matrices, eq. 4); and tlp, which adds for each of the "
+          "others the temporal flicker value \"<metric>_tlp\" = "
+          "|d(ref[t-1], ref[t]) - d(dist[t-1], dist[t])| (TecoGAN's tLP), "
+          "from the activations kept from the previous frame. Metrics that "
+          "need different network "
+          "passes (dists; pix2pixhd) or networks (VGG-16 presets with "
+          "VGG-19 ones) need an element each. The README gives each "
+          "formula and its source." FIXED_WHILE_STARTED, DEFAULT_METRIC, rw));
+  g_object_class_install_property (gobject_class, PROP_CALIBRATION,
+      g_param_spec_string ("calibration", "Calibration",
+          "Learned weights of lpips-vgg (LPIPS' weights/v0.1/vgg.pth) or "
+          "dists (DISTS' weights.pt), when exactly one of the metrics "
+          "needs them. Unset: $VGG19_LPIPS_WEIGHTS / $VGG19_DISTS_WEIGHTS, "
+          "then $XDG_CACHE_HOME/vgg19/lpips-v0.1-vgg.pth / dists-weights.pt "
+          "(where `weights/fetch lpips-vgg` / `weights/fetch dists` put "
+          "them, checking their SHA-256)." FIXED_WHILE_STARTED,
+          DEFAULT_CALIBRATION, rw));
   g_object_class_install_property (gobject_class, PROP_RESIZE,
       g_param_spec_enum ("resize", "Resize",
           "How both inputs' frames become network input: stretch (to "
@@ -1337,6 +1804,37 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "centre 224x224) or none (the frames' own size, at least 32x32, "
           "which must then be the same on both inputs: full-frame quality)."
           FIXED_WHILE_STARTED, GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
+  g_object_class_install_property (gobject_class, PROP_SCALE,
+      g_param_spec_enum ("scale", "Scale",
+          "How inputs of different sizes meet: reference (at native size, "
+          "distorted frames of another size are scaled to the reference's), "
+          "distorted (the reference to the distorted frames' size) or fixed "
+          "(both to scale-size, whatever resize says); antialiased "
+          "bilinear. Posted as an element info message and in the pooled "
+          "message (\"sizes\"), recorded in the log header." FIXED_WHILE_STARTED,
+          GST_TYPE_VGG19_SCALE, DEFAULT_SCALE, rw));
+  g_object_class_install_property (gobject_class, PROP_SYNC_MODE,
+      g_param_spec_enum ("sync-mode", "Sync mode",
+          "How frames pair: running-time (by their running time, as "
+          "ffmpeg's framesync; frames without timestamps in arrival order) "
+          "or index (in arrival order, the n-th distorted frame with the "
+          "n-th reference frame, whatever the timestamps)." FIXED_WHILE_STARTED,
+          GST_TYPE_VGG19_SYNC_MODE, DEFAULT_SYNC_MODE, rw));
+  g_object_class_install_property (gobject_class, PROP_EOF_ACTION,
+      g_param_spec_enum ("eof-action", "EOF action",
+          "When the reference ends first: shortest (the comparison ends, "
+          "ffmpeg's shortest=1), repeat (its last frame is compared with "
+          "the rest, ffmpeg's eof_action=repeat) or pass (the rest goes "
+          "out without scores). Frames compared with a reference frame "
+          "already used are counted in reference-duplicated, those without "
+          "one in distorted-unpaired, reference frames never compared in "
+          "reference-dropped (pooled message and the log's "
+          "aggregate_metrics)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_EOF_ACTION,
+          DEFAULT_EOF_ACTION, rw));
+  g_object_class_install_property (gobject_class, PROP_SCALE_SIZE,
+      g_param_spec_string ("scale-size", "Scale size",
+          "The network input size of scale=fixed, WIDTHxHEIGHT (each at "
+          "least 32)." FIXED_WHILE_STARTED, DEFAULT_SCALE_SIZE, rw));
   g_object_class_install_property (gobject_class, PROP_LAYERS,
       g_param_spec_string ("layers", "Layers",
           "Layers of the perceptual (feature-reconstruction) loss, "
@@ -1349,9 +1847,20 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           DEFAULT_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOSS,
       g_param_spec_enum ("loss", "Loss",
-          "Criterion of the perceptual loss: mse (mean squared difference) "
-          "or l1 (mean absolute difference) of the activations."
+          "Criterion of the perceptual loss: mse (squared difference), l1 "
+          "(absolute difference) or sse (squared difference, always summed)."
           FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
+  g_object_class_install_property (gobject_class, PROP_REDUCTION,
+      g_param_spec_enum ("reduction", "Reduction",
+          "How the perceptual loss reduces a layer's values: mean (over "
+          "C*H*W), channel-sum (sum over channels of the mean over "
+          "positions, as piq) or sum." FIXED_WHILE_STARTED, GST_TYPE_VGG19_REDUCTION,
+          DEFAULT_REDUCTION, rw));
+  g_object_class_install_property (gobject_class, PROP_FEATURE_NORM,
+      g_param_spec_enum ("feature-norm", "Feature normalisation",
+          "none, or unit: each position's channel vector divided by its "
+          "norm + 1e-10 before the perceptual loss (LPIPS' normalisation)."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_FEATURE_NORM, DEFAULT_FEATURE_NORM, rw));
   g_object_class_install_property (gobject_class, PROP_STYLE_LAYERS,
       g_param_spec_string ("style-layers", "Style layers",
           "Layers of the style (Gram-matrix) loss, same syntax as layers, "
@@ -1359,8 +1868,20 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "style metric. style = sum over the layers of weight / "
           "(4 C^2 (H W)^2) * sum((G - A)^2), G = x x^T and A = y y^T the "
           "C x C Gram matrices of the distorted and reference activations "
-          "(Gatys, Ecker and Bethge 2016, eq. 4)." FIXED_WHILE_STARTED,
-          DEFAULT_STYLE_LAYERS, rw));
+          "(Gatys, Ecker and Bethge 2016, eq. 4) with the default gram-norm "
+          "and style-reduction." FIXED_WHILE_STARTED, DEFAULT_STYLE_LAYERS, rw));
+  g_object_class_install_property (gobject_class, PROP_GRAM_NORM,
+      g_param_spec_enum ("gram-norm", "Gram normalisation",
+          "What the style loss divides the Gram matrices x x^T by: none, "
+          "hw (H W, Gatys' code), chw (C H W, Johnson et al.) or gatys "
+          "(2 C H W: with style-reduction=sum, eq. 4 of Gatys et al.)."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_GRAM_NORM, DEFAULT_GRAM_NORM, rw));
+  g_object_class_install_property (gobject_class, PROP_STYLE_REDUCTION,
+      g_param_spec_enum ("style-reduction", "Style reduction",
+          "How the style loss reduces the squared differences of the C x C "
+          "Gram entries: sum, mean (over C^2, torch's F.mse_loss) or "
+          "channel-sum (divides by C)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_REDUCTION,
+          DEFAULT_STYLE_REDUCTION, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FILE,
       g_param_spec_string ("log-file", "Log file",
           "File to write the scores to, one record per compared frame "
@@ -1370,11 +1891,14 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           DEFAULT_LOG_FILE, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
       g_param_spec_enum ("log-format", "Log format",
-          "json (libvmaf's layout: frames[{frameNum, pts, metrics}], "
-          "pooled_metrics{min, max, mean, harmonic_mean, p5, p95, count}) "
-          "or csv (a header line, a line per frame, then a line per pooled "
-          "statistic)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOG_FORMAT,
-          DEFAULT_LOG_FORMAT, rw));
+          "libvmaf's layouts: json (frames[{frameNum, pts, metrics}], "
+          "pooled_metrics{min, max, mean, harmonic_mean, median, p1, p5, "
+          "p10, p25, p95, stddev, count}), csv (Frame,<metrics>,pts, lines; "
+          "the header and pooled statistics in '#' comment lines) or xml "
+          "(<VMAF>, <params>, <frames>, <pooled_metrics>); each with a "
+          "header recording the version, network, weights and their "
+          "SHA-256, every metric's settings and the preprocessing."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Worker threads of the network (0 = one per core)."
@@ -1392,6 +1916,22 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "scores of each compared pair; the pooled scores (type "
           "\"pooled\") are posted at the end either way. Changeable while "
           "playing: applies from the next pair", DEFAULT_POST_MESSAGES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_POOLED_INTERVAL,
+      g_param_spec_uint ("pooled-interval", "Pooled interval",
+          "Every this many compared frames, post a \"vgg19\" message of "
+          "type \"running\" with the pooled scores so far (the fields of "
+          "the final \"pooled\" one); 0: only at the end", 0, G_MAXUINT,
+          DEFAULT_POOLED_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_WORST_FRAMES,
+      g_param_spec_uint ("worst-frames", "Worst frames",
+          "In the final \"pooled\" message, \"<metric>-worst\": the frames "
+          "with the largest values of each metric, largest first, each a "
+          "structure (frame, timestamp, running-time, value); 0: none",
+          0, 10000, DEFAULT_WORST_FRAMES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
@@ -1426,6 +1966,12 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOSS, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_PRECISION, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOG_FORMAT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_REDUCTION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_FEATURE_NORM, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_GRAM_NORM, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_SCALE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_SYNC_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VGG19_EOF_ACTION, 0);
 }
 
 static void
@@ -1445,7 +1991,17 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   }
 
   self->weights = g_strdup (DEFAULT_WEIGHTS);
+  self->metric = g_strdup (DEFAULT_METRIC);
+  self->calibration = g_strdup (DEFAULT_CALIBRATION);
+  self->reduction = DEFAULT_REDUCTION;
+  self->feature_norm = DEFAULT_FEATURE_NORM;
+  self->gram_norm = DEFAULT_GRAM_NORM;
+  self->style_reduction = DEFAULT_STYLE_REDUCTION;
   self->resize = DEFAULT_RESIZE;
+  self->scale = DEFAULT_SCALE;
+  self->sync_mode = DEFAULT_SYNC_MODE;
+  self->eof_action = DEFAULT_EOF_ACTION;
+  self->scale_size = g_strdup (DEFAULT_SCALE_SIZE);
   self->layers = g_strdup (DEFAULT_LAYERS);
   self->loss = DEFAULT_LOSS;
   self->style_layers = g_strdup (DEFAULT_STYLE_LAYERS);
@@ -1454,5 +2010,7 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   self->threads = DEFAULT_THREADS;
   self->precision = DEFAULT_PRECISION;
   self->post_messages = DEFAULT_POST_MESSAGES;
+  self->pooled_interval = DEFAULT_POOLED_INTERVAL;
+  self->worst_frames = DEFAULT_WORST_FRAMES;
   g_mutex_init (&self->watch_lock);
 }

@@ -107,7 +107,7 @@ cli_parse_loss (const char *text, Vgg19Loss * out, GError ** error)
   }
   if (!vgg19_loss_from_string (text, out, NULL)) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
-        "--loss: unknown loss '%s' (expected mse or l1)", text);
+        "--loss: unknown loss '%s' (expected mse, l1 or sse)", text);
     return FALSE;
   }
   return TRUE;

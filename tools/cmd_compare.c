@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vgg19/comparer.h>
+
 #include "cli.h"
 #include "image_input.h"
 #include "json_write.h"
@@ -15,9 +17,15 @@
 typedef struct
 {
   char *weights;
+  char *metric;
+  char *calibration;
   char *layers;
   char *loss;
+  char *reduction;
+  char *feature_norm;
   char *style_layers;
+  char *gram_norm;
+  char *style_reduction;
   char *resize;
   char *log;
   char *log_format;
@@ -25,11 +33,12 @@ typedef struct
   char **images;
 } CompareOptions;
 
-/* The perceptual metric, and the style one when asked for. */
+/* The metrics of --metric. */
 typedef struct
 {
-  Vgg19Metric *metrics[2];
+  Vgg19Metric **metrics;
   guint n_metrics;
+  gboolean temporal;            /* "tlp" was listed */
 } Metrics;
 
 static void
@@ -39,169 +48,42 @@ metrics_clear (Metrics * m)
 
   for (i = 0; i < m->n_metrics; i++)
     vgg19_metric_free (m->metrics[i]);
+  g_clear_pointer (&m->metrics, g_free);
   m->n_metrics = 0;
-}
-
-/* The taps of both metrics, each once, NULL-terminated. */
-static char **
-metrics_taps (const Metrics * m)
-{
-  GPtrArray *taps = g_ptr_array_new ();
-  guint i, l, j;
-
-  for (i = 0; i < m->n_metrics; i++)
-    for (l = 0; l < vgg19_metric_get_n_layers (m->metrics[i]); l++) {
-      const char *tap = vgg19_metric_get_layer (m->metrics[i], l, NULL);
-      gboolean seen = FALSE;
-
-      for (j = 0; j < taps->len; j++)
-        seen = seen || strcmp (g_ptr_array_index (taps, j), tap) == 0;
-      if (!seen)
-        g_ptr_array_add (taps, g_strdup (tap));
-    }
-  g_ptr_array_add (taps, NULL);
-  return (char **) g_ptr_array_free (taps, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
 /* Two images                                                           */
 /* ------------------------------------------------------------------ */
 
-/* The reference's activations, kept while the second image runs (the
- * session's outputs are overwritten by every run). */
-typedef struct
-{
-  Vgg19Tensor *tensors;
-  char **taps;
-  guint n;
-} SavedTaps;
-
-static void
-saved_taps_clear (SavedTaps * s)
-{
-  guint i;
-
-  for (i = 0; i < s->n; i++)
-    g_free ((float *) s->tensors[i].data);
-  g_free (s->tensors);
-  memset (s, 0, sizeof (*s));
-}
-
-static gboolean
-save_taps (Vgg19Session * session, char **taps, SavedTaps * saved,
-    GError ** error)
-{
-  guint n = g_strv_length (taps), i;
-
-  saved->tensors = g_new0 (Vgg19Tensor, n);
-  saved->taps = taps;
-  saved->n = n;
-  for (i = 0; i < n; i++) {
-    const Vgg19Tensor *t = vgg19_session_get_output (session, taps[i]);
-    /* Shapes were bounded by reshape, so this product cannot overflow. */
-    gsize size = (gsize) t->channels * t->height * t->width;
-    float *copy = g_try_new (float, size);
-
-    if (copy == NULL) {
-      g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED,
-          "out of memory keeping the activations of '%s'", taps[i]);
-      return FALSE;
-    }
-    memcpy (copy, t->data, size * sizeof (float));
-    saved->tensors[i] = *t;
-    saved->tensors[i].data = copy;
-  }
-  return TRUE;
-}
-
-static const Vgg19Tensor *
-saved_tap (const SavedTaps * saved, const char *tap)
-{
-  guint i;
-
-  for (i = 0; i < saved->n; i++)
-    if (strcmp (saved->taps[i], tap) == 0)
-      return &saved->tensors[i];
-  return NULL;
-}
-
-/* @values holds, per metric, its total then its value at each layer. */
-static gboolean
-compute_metrics (const Metrics * m, Vgg19Session * session,
-    const SavedTaps * saved, double *values, GError ** error)
-{
-  guint i, l, k = 0;
-
-  for (i = 0; i < m->n_metrics; i++) {
-    guint n = vgg19_metric_get_n_layers (m->metrics[i]);
-    const Vgg19Tensor **ref = g_new0 (const Vgg19Tensor *, n);
-    const Vgg19Tensor **dist = g_new0 (const Vgg19Tensor *, n);
-    gboolean ok;
-
-    for (l = 0; l < n; l++) {
-      const char *tap = vgg19_metric_get_layer (m->metrics[i], l, NULL);
-
-      ref[l] = saved_tap (saved, tap);
-      dist[l] = vgg19_session_get_output (session, tap);
-    }
-    ok = vgg19_metric_compute (m->metrics[i], ref, dist, values + k + 1,
-        values + k, error);
-    g_free (ref);
-    g_free (dist);
-    if (!ok)
-      return FALSE;
-    k += 1 + n;
-  }
-  return TRUE;
-}
-
-/* "<metric>" and "<metric>_<layer>" for each value, as logs name them. */
-static char **
-value_names (const Metrics * m)
-{
-  GPtrArray *names = g_ptr_array_new ();
-  guint i, l;
-
-  for (i = 0; i < m->n_metrics; i++) {
-    const char *name = vgg19_metric_get_name (m->metrics[i]);
-
-    g_ptr_array_add (names, g_strdup (name));
-    for (l = 0; l < vgg19_metric_get_n_layers (m->metrics[i]); l++)
-      g_ptr_array_add (names, g_strdup_printf ("%s_%s", name,
-              vgg19_metric_get_layer (m->metrics[i], l, NULL)));
-  }
-  g_ptr_array_add (names, NULL);
-  return (char **) g_ptr_array_free (names, FALSE);
-}
-
 /* The same log as the element writes, with the one pair of images. */
 static gboolean
-write_image_log (const CompareOptions * o, const Metrics * m,
-    Vgg19Resize resize, const char *weights_path, const double *values,
-    GError ** error)
+write_image_log (const CompareOptions * o, const Vgg19Comparer * comparer,
+    Vgg19Resize resize, const double *values, GError ** error)
 {
   Vgg19LogFormat format = VGG19_LOG_JSON;
-  char **names = value_names (m);
+  char **names = vgg19_comparer_get_value_names (comparer);
   guint n = g_strv_length (names), i;
   Vgg19PooledScore *pooled = g_new0 (Vgg19PooledScore, n);
   GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
-  Vgg19ScoreLog *log;
+  char **header;
+  Vgg19ScoreLog *log = NULL;
   gboolean ok = FALSE;
 
   if (o->log_format)
     vgg19_log_format_from_string (o->log_format, &format, NULL);
-  g_ptr_array_add (params, g_strdup ("weights"));
-  g_ptr_array_add (params, g_strdup (weights_path));
+  header = vgg19_comparer_get_log_params (comparer, error);
+  if (header == NULL)
+    goto done;
+  for (i = 0; header[i] != NULL; i++)
+    g_ptr_array_add (params, header[i]);
+  g_free (header);
   g_ptr_array_add (params, g_strdup ("resize"));
   g_ptr_array_add (params, g_strdup (vgg19_resize_to_string (resize)));
   g_ptr_array_add (params, g_strdup ("reference"));
   g_ptr_array_add (params, g_strdup (o->images[0]));
   g_ptr_array_add (params, g_strdup ("distorted"));
   g_ptr_array_add (params, g_strdup (o->images[1]));
-  for (i = 0; i < m->n_metrics; i++) {
-    g_ptr_array_add (params, g_strdup (vgg19_metric_get_name (m->metrics[i])));
-    g_ptr_array_add (params, vgg19_metric_to_string (m->metrics[i]));
-  }
   g_ptr_array_add (params, NULL);
 
   log = vgg19_score_log_new (o->log, format,
@@ -214,8 +96,14 @@ write_image_log (const CompareOptions * o, const Metrics * m,
       vgg19_score_pool_get (pool, &pooled[i]);
       vgg19_score_pool_free (pool);
     }
-    ok = vgg19_score_log_finish (log, pooled, error);
+    {
+      static const char *const counts[] = { "frames_compared", NULL };
+      const double one = 1;
+
+      ok = vgg19_score_log_finish (log, pooled, counts, &one, error);
+    }
   }
+done:
   vgg19_score_log_free (log);
   g_ptr_array_unref (params);
   g_free (pooled);
@@ -223,22 +111,35 @@ write_image_log (const CompareOptions * o, const Metrics * m,
   return ok;
 }
 
-/* {"loss": X, "layers": {"conv4_2": X, ...}} and, with a style metric,
- * "style": Y, "style_layers": {...}. */
+/* {"loss": X, "layers": {"conv4_2": X, ...}} for the generic perceptual
+ * metric, "style": Y, "style_layers": {...} for the style one, and
+ * "<preset>": Z, "<preset>_layers": {...} for each preset. */
 static void
-print_image_result (const Metrics * m, const double *values)
+print_image_result (const Vgg19Comparer * comparer, const double *values)
 {
   GString *line = g_string_new ("{");
   guint i, l, k = 0;
 
-  for (i = 0; i < m->n_metrics; i++) {
-    const Vgg19Metric *metric = m->metrics[i];
-    gboolean style = vgg19_metric_get_kind (metric) == VGG19_METRIC_GRAM;
+  for (i = 0; i < vgg19_comparer_get_n_metrics (comparer); i++) {
+    const Vgg19Metric *metric = vgg19_comparer_get_metric (comparer, i);
+    const char *name = vgg19_metric_get_name (metric);
+    char *key, *layers_key;
 
+    if (vgg19_metric_get_preset (metric) == NULL
+        && strcmp (name, "perceptual") == 0) {
+      key = g_strdup ("loss");
+      layers_key = g_strdup ("layers");
+    } else {
+      key = g_strdup (name);
+      layers_key = g_strdup_printf ("%s_layers", name);
+    }
     g_string_append (line, i ? ", " : "");
-    g_string_append (line, style ? "\"style\": " : "\"loss\": ");
+    json_append_string (line, key);
+    g_string_append (line, ": ");
     json_append_double (line, values[k]);
-    g_string_append (line, style ? ", \"style_layers\": {" : ", \"layers\": {");
+    g_string_append (line, ", ");
+    json_append_string (line, layers_key);
+    g_string_append (line, ": {");
     for (l = 0; l < vgg19_metric_get_n_layers (metric); l++) {
       if (l > 0)
         g_string_append (line, ", ");
@@ -248,6 +149,8 @@ print_image_result (const Metrics * m, const double *values)
     }
     g_string_append (line, "}");
     k += 1 + vgg19_metric_get_n_layers (metric);
+    g_free (key);
+    g_free (layers_key);
   }
   g_string_append (line, "}\n");
   fwrite (line->str, 1, line->len, stdout);
@@ -255,21 +158,45 @@ print_image_result (const Metrics * m, const double *values)
   g_string_free (line, TRUE);
 }
 
+/* The weights for the metrics, their learned weights, and the comparer,
+ * which takes the metrics. */
+static Vgg19Comparer *
+make_comparer (const CompareOptions * o, Metrics * m, GError ** error)
+{
+  Vgg19Model *model;
+  Vgg19Comparer *comparer;
+  char *path;
+
+  if (!vgg19_comparer_load_calibrations (m->metrics, m->n_metrics,
+          o->calibration, error))
+    return NULL;
+  path = vgg19_comparer_find_weights (m->metrics, m->n_metrics, o->weights,
+      error);
+  if (path == NULL)
+    return NULL;
+  model = vgg19_model_load (path, error);
+  g_free (path);
+  if (model == NULL)
+    return NULL;
+  comparer = vgg19_comparer_new (model, m->metrics, m->n_metrics,
+      (guint) o->threads, VGG19_PRECISION_FP32, error);
+  /* the comparer took the metrics, whether it was made or not */
+  m->n_metrics = 0;
+  vgg19_model_unref (model);
+  return comparer;
+}
+
 static gboolean
-compare_images (const CompareOptions * o, const Metrics * m,
-    Vgg19Resize resize, const CliRgbImage * ref_rgb,
-    const CliRgbImage * dist_rgb, GError ** error)
+compare_images (const CompareOptions * o, Metrics * m, Vgg19Resize resize,
+    const CliRgbImage * ref_rgb, const CliRgbImage * dist_rgb,
+    GError ** error)
 {
   const char *ref_path = o->images[0], *dist_path = o->images[1];
-  Vgg19Model *model = NULL;
-  Vgg19Session *session = NULL;
+  Vgg19Comparer *comparer = NULL;
   Vgg19Preprocessor *pre = NULL;
   CliInput ref = { 0 }, dist = { 0 };
-  SavedTaps saved = { 0 };
-  char **taps = metrics_taps (m);
   double *values = NULL;
   gboolean ok = FALSE;
-  guint n_values = 0, i;
 
   /* Both images are preprocessed before the weights are read so that a
    * bad image or a size mismatch is reported at once. */
@@ -287,40 +214,26 @@ compare_images (const CompareOptions * o, const Metrics * m,
     goto done;
   }
 
-  model = cli_load_model (o->weights, error);
-  if (model == NULL)
+  comparer = make_comparer (o, m, error);
+  if (comparer == NULL)
     goto done;
-  session = cli_session_new (model, o->threads, VGG19_PRECISION_FP32, error);
-  if (session == NULL)
+  values = g_new0 (double, vgg19_comparer_get_n_values (comparer));
+  if (!vgg19_comparer_set_reference (comparer, ref.data, ref.width,
+          ref.height, error)
+      || !vgg19_comparer_compare (comparer, dist.data, dist.width,
+          dist.height, values, error))
     goto done;
-  if (!vgg19_session_reshape (session, ref.width, ref.height,
-          (const char *const *) taps, error))
+  if (o->log && !write_image_log (o, comparer, resize, values, error))
     goto done;
-  if (!vgg19_session_run (session, ref.data, error)
-      || !save_taps (session, taps, &saved, error)
-      || !vgg19_session_run (session, dist.data, error))
-    goto done;
-
-  for (i = 0; i < m->n_metrics; i++)
-    n_values += 1 + vgg19_metric_get_n_layers (m->metrics[i]);
-  values = g_new0 (double, n_values);
-  if (!compute_metrics (m, session, &saved, values, error))
-    goto done;
-  if (o->log && !write_image_log (o, m, resize, vgg19_model_get_path (model),
-          values, error))
-    goto done;
-  print_image_result (m, values);
+  print_image_result (comparer, values);
   ok = TRUE;
 
 done:
   g_free (values);
-  saved_taps_clear (&saved);
-  g_strfreev (taps);
   cli_input_clear (&ref);
   cli_input_clear (&dist);
   vgg19_preprocessor_free (pre);
-  vgg19_session_free (session);
-  vgg19_model_unref (model);
+  vgg19_comparer_free (comparer);
   return ok;
 }
 
@@ -341,10 +254,33 @@ append_stat (GString * line, const GstStructure * p, const char *field,
   json_append_double (line, v);
 }
 
+/* "<metric>" and "<metric>_<layer>" for each value, as logs name them. */
+static char **
+value_names (const Metrics * m)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  guint i, l;
+
+  for (i = 0; i < m->n_metrics; i++) {
+    const char *name = vgg19_metric_get_name (m->metrics[i]);
+
+    g_ptr_array_add (names, g_strdup (name));
+    for (l = 0; l < vgg19_metric_get_n_layers (m->metrics[i]); l++)
+      g_ptr_array_add (names, g_strdup_printf ("%s_%s", name,
+              vgg19_metric_get_layer (m->metrics[i], l, NULL)));
+  }
+  for (i = 0; m->temporal && i < m->n_metrics; i++)
+    g_ptr_array_add (names, g_strdup_printf ("%s_tlp",
+            vgg19_metric_get_name (m->metrics[i])));
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
 /* {"reference": ..., "distorted": ..., "frames_compared": N,
  *  "distorted_unpaired": N, "reference_dropped": N,
  *  "pooled_metrics": {"perceptual": {"min", "max", "mean",
- *  "harmonic_mean", "p5", "p95", "count"}, "perceptual_conv4_2": ...}} */
+ *  "harmonic_mean", "median", "p1", "p5", "p10", "p25", "p95", "stddev",
+ *  "count"}, "perceptual_conv4_2": ...}} */
 static void
 print_video_result (const CompareOptions * o, const Metrics * m,
     const GstStructure * pooled)
@@ -385,8 +321,13 @@ print_video_result (const CompareOptions * o, const Metrics * m,
     append_stat (line, p, "max", "max");
     append_stat (line, p, "mean", "mean");
     append_stat (line, p, "harmonic-mean", "harmonic_mean");
+    append_stat (line, p, "median", "median");
+    append_stat (line, p, "p1", "p1");
     append_stat (line, p, "p5", "p5");
+    append_stat (line, p, "p10", "p10");
+    append_stat (line, p, "p25", "p25");
     append_stat (line, p, "p95", "p95");
+    append_stat (line, p, "stddev", "stddev");
     gst_structure_get_uint64 (p, "count", &count);
     g_string_append_printf (line, ", \"count\": %" G_GUINT64_FORMAT "}", count);
   }
@@ -405,9 +346,15 @@ compare_videos (const CompareOptions * o, const Metrics * m,
   GstStructure *pooled;
 
   s.weights = o->weights;
+  s.metric = o->metric;
+  s.calibration = o->calibration;
   s.layers = o->layers;
-  s.loss = vgg19_metric_get_criterion (m->metrics[0]);
+  s.loss = o->loss;
+  s.reduction = o->reduction;
+  s.feature_norm = o->feature_norm;
   s.style_layers = o->style_layers;
+  s.gram_norm = o->gram_norm;
+  s.style_reduction = o->style_reduction;
   s.resize = resize;
   s.threads = (guint) o->threads;
   s.log_path = o->log;
@@ -424,25 +371,89 @@ compare_videos (const CompareOptions * o, const Metrics * m,
 /* The command                                                          */
 /* ------------------------------------------------------------------ */
 
+/* An enumerated option's value, or @fallback when not given. */
+static gboolean
+parse_named (const char *option, const char *text, int fallback,
+    gboolean (*parse) (const char *, int *, GError **), int *out,
+    GError ** error)
+{
+  GError *cause = NULL;
+
+  *out = fallback;
+  if (text == NULL)
+    return TRUE;
+  if (parse (text, out, &cause))
+    return TRUE;
+  g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE, "%s: %s", option,
+      cause->message);
+  g_error_free (cause);
+  return FALSE;
+}
+
+static gboolean
+parse_reduction (const char *t, int *out, GError ** error)
+{
+  return vgg19_reduction_from_string (t, (Vgg19Reduction *) out, error);
+}
+
+static gboolean
+parse_feature_norm (const char *t, int *out, GError ** error)
+{
+  return vgg19_feature_norm_from_string (t, (Vgg19FeatureNorm *) out, error);
+}
+
+static gboolean
+parse_gram_norm (const char *t, int *out, GError ** error)
+{
+  return vgg19_gram_norm_from_string (t, (Vgg19GramNorm *) out, error);
+}
+
 static gboolean
 parse_metrics (const CompareOptions * o, Metrics * m, GError ** error)
 {
-  Vgg19Loss loss;
+  Vgg19GenericSettings g = { 0 };
+  const char *layers = o->layers != NULL ? o->layers : "conv4_2";
+  const char *setting = "metric";
+  Vgg19Metric *check;
+  GError *cause = NULL;
+  int reduction, feature_norm, gram_norm, style_reduction;
 
-  if (!cli_parse_loss (o->loss, &loss, error))
+  if (!cli_parse_loss (o->loss, &g.criterion, error)
+      || !parse_named ("--reduction", o->reduction, VGG19_REDUCTION_MEAN,
+          parse_reduction, &reduction, error)
+      || !parse_named ("--feature-norm", o->feature_norm,
+          VGG19_FEATURE_NORM_NONE, parse_feature_norm, &feature_norm, error)
+      || !parse_named ("--gram-norm", o->gram_norm, VGG19_GRAM_NORM_GATYS,
+          parse_gram_norm, &gram_norm, error)
+      || !parse_named ("--style-reduction", o->style_reduction,
+          VGG19_REDUCTION_SUM, parse_reduction, &style_reduction, error))
     return FALSE;
-  m->metrics[0] = cli_parse_metric ("--layers", "perceptual",
-      VGG19_METRIC_FEATURE, o->layers != NULL ? o->layers : "conv4_2", loss,
-      error);
-  if (m->metrics[0] == NULL)
+  /* the layer lists' names, as usage errors */
+  check = cli_parse_metric ("--layers", "perceptual", VGG19_METRIC_FEATURE,
+      layers, g.criterion, error);
+  if (check == NULL)
     return FALSE;
-  m->n_metrics = 1;
+  vgg19_metric_free (check);
   if (o->style_layers != NULL) {
-    m->metrics[1] = cli_parse_metric ("--style-layers", "style",
-        VGG19_METRIC_GRAM, o->style_layers, VGG19_LOSS_MSE, error);
-    if (m->metrics[1] == NULL)
+    check = cli_parse_metric ("--style-layers", "style", VGG19_METRIC_GRAM,
+        o->style_layers, VGG19_LOSS_MSE, error);
+    if (check == NULL)
       return FALSE;
-    m->n_metrics = 2;
+    vgg19_metric_free (check);
+  }
+  g.layers = layers;
+  g.reduction = reduction;
+  g.feature_norm = feature_norm;
+  g.style_layers = o->style_layers;
+  g.gram_norm = gram_norm;
+  g.style_reduction = style_reduction;
+  m->metrics = vgg19_metric_list_new (o->metric ? o->metric : "custom", &g,
+      &m->n_metrics, &m->temporal, &setting, &cause);
+  if (m->metrics == NULL) {
+    g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE, "--%s: %s", setting,
+        cause->message);
+    g_error_free (cause);
+    return FALSE;
   }
   return TRUE;
 }
@@ -461,7 +472,7 @@ check_log_options (const CompareOptions * o, GError ** error)
   }
   if (!vgg19_log_format_from_string (o->log_format, &format, NULL)) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
-        "--log-format: unknown format '%s' (expected json or csv)",
+        "--log-format: unknown format '%s' (expected json, csv or xml)",
         o->log_format);
     return FALSE;
   }
@@ -474,24 +485,49 @@ cmd_compare (int argc, char **argv, GError ** error)
   CompareOptions o = { 0 };
   const GOptionEntry entries[] = {
     {"weights", 'w', 0, G_OPTION_ARG_FILENAME, &o.weights,
-        "Weight file (.pth or .safetensors)", "FILE"},
+          "Weight file (.pth or .safetensors; default: that of the network "
+          "of the presets asked for, " VGG16_OFFICIAL_WEIGHTS_NAME
+          " for lpips-vgg and dists)", "FILE"},
+    {"metric", 'm', 0, G_OPTION_ARG_STRING, &o.metric,
+          "Metrics, comma-separated: custom (default: the options below) "
+          "and the presets lpips-vgg, dists, esrgan, realesrgan, edsr-vgg22, "
+          "edsr-vgg54, srgan-vgg54, pix2pixhd, gatys-style (see the README "
+          "for their formulas)", "M1,M2..."},
+    {"calibration", 0, 0, G_OPTION_ARG_FILENAME, &o.calibration,
+          "Learned weights of lpips-vgg (LPIPS' v0.1 vgg.pth) or dists "
+          "(DISTS' weights.pt); default: $VGG19_LPIPS_WEIGHTS / "
+          "$VGG19_DISTS_WEIGHTS, then the cache where weights/fetch puts "
+          "them", "FILE"},
     {"layers", 'l', 0, G_OPTION_ARG_STRING, &o.layers,
         "Layers of the perceptual loss, each with an optional weight "
           "(default conv4_2; e.g. relu1_2:1,relu2_2:0.5)", "L1[:W1],L2..."},
     {"loss", 0, 0, G_OPTION_ARG_STRING, &o.loss,
-        "mse (default) or l1", "KIND"},
+        "mse (default), l1 or sse (sum of squares)", "KIND"},
+    {"reduction", 0, 0, G_OPTION_ARG_STRING, &o.reduction,
+          "mean (default: over C*H*W), channel-sum (sum over channels of "
+          "the mean over positions) or sum", "R"},
+    {"feature-norm", 0, 0, G_OPTION_ARG_STRING, &o.feature_norm,
+          "none (default) or unit (channel vectors divided by their norm + "
+          "1e-10, as LPIPS)", "N"},
     {"style-layers", 0, 0, G_OPTION_ARG_STRING, &o.style_layers,
           "Also the style (Gram-matrix) loss at these layers, each with an "
           "optional weight (e.g. relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)",
         "L1[:W1],L2..."},
+    {"gram-norm", 0, 0, G_OPTION_ARG_STRING, &o.gram_norm,
+          "What the style loss divides x x^T by: gatys (default, 2 C H W), "
+          "none, hw or chw", "N"},
+    {"style-reduction", 0, 0, G_OPTION_ARG_STRING, &o.style_reduction,
+          "sum (default), mean or channel-sum of the squared Gram "
+          "differences", "R"},
     {"resize", 'r', 0, G_OPTION_ARG_STRING, &o.resize,
         "stretch (default: both to 224x224), crop, or none (the images' "
           "own size, which must then be the same)", "MODE"},
     {"log", 0, 0, G_OPTION_ARG_FILENAME, &o.log,
         "Write every frame's scores, then the pooled ones, to FILE "
-          "(libvmaf-style JSON, or CSV)", "FILE"},
+          "(libvmaf's JSON, CSV or XML, with a header recording the weights' "
+          "SHA-256 and every setting)", "FILE"},
     {"log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format,
-        "json (default) or csv", "FORMAT"},
+        "json (default), csv or xml", "FORMAT"},
     {"threads", 't', 0, G_OPTION_ARG_INT, &o.threads,
         "Worker threads (default 0: one per core)", "N"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.images,
@@ -499,7 +535,7 @@ cmd_compare (int argc, char **argv, GError ** error)
     {NULL}
   };
   GOptionContext *context;
-  Metrics metrics = { {NULL} };
+  Metrics metrics = { NULL, 0, FALSE };
   CliRgbImage ref = { 0 }, dist = { 0 };
   gboolean ref_video = FALSE, dist_video = FALSE;
   Vgg19Resize resize;
@@ -512,8 +548,10 @@ cmd_compare (int argc, char **argv, GError ** error)
       "\"style_layers\" for --style-layers: the Gram-matrix loss of Gatys et "
       "al.). Two videos (or a video and a picture): compares them frame by "
       "frame, paired by time, and prints the pooled scores (min, max, mean, "
-      "harmonic_mean, p5, p95 of every metric and layer); --log writes the "
-      "scores of every frame.", entries);
+      "harmonic_mean, median, p1, p5, p10, p25, p95, stddev of every metric "
+      "and layer); --log writes the scores of every frame. --metric picks "
+      "published metrics by name; each gives \"<name>\" and "
+      "\"<name>_layers\".", entries);
   if (!cli_parse_options (context, "compare", &argc, &argv, error))
     goto done;
   if (o.images == NULL || g_strv_length (o.images) != 2) {
@@ -536,6 +574,9 @@ cmd_compare (int argc, char **argv, GError ** error)
     cli_image_clear (&ref);
     cli_image_clear (&dist);
     ok = compare_videos (&o, &metrics, resize, error);
+  } else if (metrics.temporal) {
+    g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+        "--metric: tlp (temporal values) needs two videos, not two images");
   } else {
     ok = compare_images (&o, &metrics, resize, &ref, &dist, error);
   }
@@ -546,9 +587,15 @@ done:
   cli_image_clear (&ref);
   cli_image_clear (&dist);
   g_free (o.weights);
+  g_free (o.metric);
+  g_free (o.calibration);
   g_free (o.layers);
   g_free (o.loss);
+  g_free (o.reduction);
+  g_free (o.feature_norm);
   g_free (o.style_layers);
+  g_free (o.gram_norm);
+  g_free (o.style_reduction);
   g_free (o.resize);
   g_free (o.log);
   g_free (o.log_format);

@@ -140,18 +140,31 @@ add_branch (GstElement * pipeline, GstElement * compare, Branch * branch,
 static void
 configure (GstElement * compare, const CliVideoCompareSettings * s)
 {
+  /* the enumerations were checked by the command */
+  const char *const enums[][2] = {
+    {"loss", s->loss}, {"reduction", s->reduction},
+    {"feature-norm", s->feature_norm}, {"gram-norm", s->gram_norm},
+    {"style-reduction", s->style_reduction},
+  };
+  guint i;
+
   if (s->weights)
     g_object_set (compare, "weights", s->weights, NULL);
+  if (s->metric)
+    g_object_set (compare, "metric", s->metric, NULL);
+  if (s->calibration)
+    g_object_set (compare, "calibration", s->calibration, NULL);
   if (s->layers)
     g_object_set (compare, "layers", s->layers, NULL);
   if (s->style_layers)
     g_object_set (compare, "style-layers", s->style_layers, NULL);
+  for (i = 0; i < G_N_ELEMENTS (enums); i++)
+    if (enums[i][1])
+      gst_util_set_object_arg (G_OBJECT (compare), enums[i][0], enums[i][1]);
   if (s->log_path)
     g_object_set (compare, "log-file", s->log_path, NULL);
   if (s->log_format)
     gst_util_set_object_arg (G_OBJECT (compare), "log-format", s->log_format);
-  gst_util_set_object_arg (G_OBJECT (compare), "loss",
-      vgg19_loss_to_string (s->loss));
   gst_util_set_object_arg (G_OBJECT (compare), "resize",
       vgg19_resize_to_string (s->resize));
   /* the pooled scores are all the command prints */

@@ -13,13 +13,19 @@ G_BEGIN_DECLS
 typedef struct
 {
   const char *weights;
+  const char *metric;
+  const char *calibration;
   const char *layers;
-  Vgg19Loss loss;
+  const char *loss;
+  const char *reduction;
+  const char *feature_norm;
   const char *style_layers;
+  const char *gram_norm;
+  const char *style_reduction;
   Vgg19Resize resize;
   guint threads;
   const char *log_path;
-  const char *log_format;       /* "json" or "csv" */
+  const char *log_format;       /* "json", "csv" or "xml" */
 } CliVideoCompareSettings;
 
 /* Decodes @reference and @distorted (anything GStreamer decodes; a still

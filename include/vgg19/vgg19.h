@@ -147,6 +147,16 @@ VGG19_API gboolean vgg19_arch_tap_shape (Vgg19Arch arch, const char *tap,
 #define VGG19_OFFICIAL_WEIGHTS_SHA256 \
   "dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44"
 
+/** File name of torchvision's official VGG-16 ImageNet weights
+ * (VGG16_Weights.IMAGENET1K_V1, configuration "D"). */
+#define VGG16_OFFICIAL_WEIGHTS_NAME "vgg16-397923af.pth"
+/** Size in bytes of the official VGG-16 file. */
+#define VGG16_OFFICIAL_WEIGHTS_SIZE G_GUINT64_CONSTANT (553433881)
+/** SHA-256 of the official VGG-16 file (its first 8 digits are the file
+ * name's suffix, which torch.hub checks). */
+#define VGG16_OFFICIAL_WEIGHTS_SHA256 \
+  "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0"
+
 /**
  * vgg19_weights_find:
  * @explicit_path: (nullable): a path given by the user, or NULL.
@@ -164,6 +174,37 @@ VGG19_API gboolean vgg19_arch_tap_shape (Vgg19Arch arch, const char *tap,
  */
 VGG19_API char *vgg19_weights_find (const char *explicit_path,
     GError ** error);
+
+/**
+ * vgg19_weights_find_arch:
+ * @arch: the network wanted.
+ * @explicit_path: (nullable): a path given by the user, or NULL.
+ * @error: return location for an error.
+ *
+ * vgg19_weights_find() for @arch: for VGG19_ARCH_VGG19 exactly that; for
+ * VGG19_ARCH_VGG16 the order is @explicit_path, $VGG16_WEIGHTS,
+ * $XDG_CACHE_HOME/vgg19/vgg16-397923af.pth, then the installed data
+ * directory. Which network a file holds is decided when it is loaded (by
+ * its tensors), not by its name.
+ *
+ * Returns: (transfer full): the path, or NULL with @error set as
+ * vgg19_weights_find() does.
+ */
+VGG19_API char *vgg19_weights_find_arch (Vgg19Arch arch,
+    const char *explicit_path, GError ** error);
+
+/**
+ * vgg19_file_sha256:
+ * @path: a file.
+ * @error: return location for an error.
+ *
+ * Reads the whole file (about a second for the 548 MB weights), for the
+ * reproducibility header of score logs.
+ *
+ * Returns: (transfer full): the SHA-256 in lower-case hex, or NULL with
+ * @error set (VGG19_ERROR_IO naming @path).
+ */
+VGG19_API char *vgg19_file_sha256 (const char *path, GError ** error);
 
 /**
  * vgg19_weights_help:
@@ -372,6 +413,47 @@ VGG19_API void vgg19_session_set_profiling (Vgg19Session * session,
 VGG19_API const Vgg19LayerTime *vgg19_session_get_profile (const Vgg19Session *
     session, guint * n_layers);
 
+/**
+ * Vgg19Pooling:
+ * @VGG19_POOLING_MAX: torchvision's 2x2 max pooling, stride 2, floor
+ *   (output side floor(n / 2)).
+ * @VGG19_POOLING_L2: DISTS' L2 pooling (Ding et al. 2020): per channel
+ *   y = sqrt(g * x^2 + 1e-12), g = [1 2 1]^T [1 2 1] / 16 (a Hann window
+ *   summing to 1), 3x3, stride 2, zero padding 1 (output side
+ *   ceil(n / 2)).
+ *
+ * What the pooling modules of the network compute; the weights are the
+ * same.
+ */
+typedef enum
+{
+  VGG19_POOLING_MAX,
+  VGG19_POOLING_L2,
+} Vgg19Pooling;
+
+/** vgg19_pooling_to_string: Returns: "max" or "l2". */
+VGG19_API const char *vgg19_pooling_to_string (Vgg19Pooling pooling);
+
+/**
+ * vgg19_session_set_pooling:
+ * @session: a session.
+ * @pooling: what its pooling modules compute (VGG19_POOLING_MAX at
+ *   creation).
+ * @error: return location for an error.
+ *
+ * Changes the pooling of the following runs; the session then has no plan
+ * (call vgg19_session_reshape() again), since L2 pooling rounds output
+ * sizes up.
+ *
+ * Returns: FALSE with @error set when @pooling is not a Vgg19Pooling.
+ */
+VGG19_API gboolean vgg19_session_set_pooling (Vgg19Session * session,
+    Vgg19Pooling pooling, GError ** error);
+
+/** vgg19_session_get_pooling: Returns: the session's pooling. */
+VGG19_API Vgg19Pooling vgg19_session_get_pooling (const Vgg19Session *
+    session);
+
 /** vgg19_session_free: frees the session and drops its model reference. */
 VGG19_API void vgg19_session_free (Vgg19Session * session);
 
@@ -507,6 +589,27 @@ VGG19_API Vgg19Resize vgg19_preprocessor_get_resize (const Vgg19Preprocessor *
     pre);
 
 /**
+ * vgg19_preprocessor_set_output_size:
+ * @pre: a preprocessor.
+ * @width: network input width, or 0 to go back to the mode's sizes.
+ * @height: network input height, or 0.
+ * @error: return location for an error.
+ *
+ * Resizes every following image to exactly @width x @height, whatever its
+ * mode, with the filter of VGG19_RESIZE_STRETCH (antialiased bilinear,
+ * the aspect ratio not kept); an image already of that size is only
+ * normalised. This is how a comparison brings two streams of different
+ * sizes to one size. vgg19_preprocess_size() no longer tells the output
+ * size: it is @width x @height.
+ *
+ * Returns: FALSE with @error set when only one side is 0 or the size is
+ *   outside VGG19_MIN_INPUT_SIDE .. VGG19_MAX_INPUT_SIDE (and
+ *   VGG19_MAX_INPUT_PIXELS).
+ */
+VGG19_API gboolean vgg19_preprocessor_set_output_size (Vgg19Preprocessor *
+    pre, guint width, guint height, GError ** error);
+
+/**
  * vgg19_preprocessor_run:
  * @pre: a preprocessor.
  * @image: the image; any size, which may change from one call to the next.
@@ -547,18 +650,22 @@ VGG19_API guint vgg19_top_k (const float *logits, guint n_classes, guint k,
  * Vgg19Loss:
  * @VGG19_LOSS_MSE: mean of squared differences (torch's F.mse_loss).
  * @VGG19_LOSS_L1: mean of absolute differences (torch's F.l1_loss).
+ * @VGG19_LOSS_SSE: sum of squared differences (torch's
+ *   F.mse_loss(reduction="sum")).
  */
 typedef enum
 {
   VGG19_LOSS_MSE,
   VGG19_LOSS_L1,
+  VGG19_LOSS_SSE,
 } Vgg19Loss;
 
-/** vgg19_loss_from_string: parses "mse" or "l1"; FALSE with @error otherwise. */
+/** vgg19_loss_from_string: parses "mse", "l1" or "sse"; FALSE with @error
+ * otherwise. */
 VGG19_API gboolean vgg19_loss_from_string (const char *name, Vgg19Loss * out,
     GError ** error);
 
-/** vgg19_loss_to_string: Returns: "mse" or "l1". */
+/** vgg19_loss_to_string: Returns: "mse", "l1" or "sse". */
 VGG19_API const char *vgg19_loss_to_string (Vgg19Loss loss);
 
 /**
@@ -568,7 +675,8 @@ VGG19_API const char *vgg19_loss_to_string (Vgg19Loss loss);
  * @n: count, > 0.
  * @kind: the criterion.
  *
- * Returns: the mean over the @n elements, accumulated in double.
+ * Returns: the mean over the @n elements (the sum for VGG19_LOSS_SSE),
+ *   accumulated in double.
  */
 VGG19_API double vgg19_loss (const float *a, const float *b, gsize n,
     Vgg19Loss kind);

@@ -509,6 +509,53 @@ START_TEST (test_weights_not_found)
 }
 END_TEST
 
+/* VGG-16's file has its own name and variable; VGG-19's are not used. */
+START_TEST (test_weights_vgg16)
+{
+  char *dir = isolated_env ();
+  char *v19 = write_file (dir, "cache/vgg19/" VGG19_OFFICIAL_WEIGHTS_NAME,
+      "x", 1);
+  char *cached = g_build_filename (dir, "cache", "vgg19",
+      VGG16_OFFICIAL_WEIGHTS_NAME, NULL);
+  char *env_file = write_file (dir, "env16.pth", "x", 1);
+  GError *error = NULL;
+  char *found;
+
+  g_setenv ("VGG19_WEIGHTS", v19, TRUE);
+  g_unsetenv ("VGG16_WEIGHTS");
+  found = vgg19_weights_find_arch (VGG19_ARCH_VGG16, NULL, &error);
+  if (found == NULL) {
+    assert_error (error, VGG19_ERROR_NOT_FOUND, "VGG16_WEIGHTS", cached);
+    g_clear_error (&error);
+  } else {
+    /* only once installed VGG-16 weights exist */
+    ck_assert (g_str_has_suffix (found, VGG16_OFFICIAL_WEIGHTS_NAME));
+    ck_assert (!g_str_has_prefix (found, dir));
+    g_free (found);
+  }
+  g_free (write_file (dir, "cache/vgg19/" VGG16_OFFICIAL_WEIGHTS_NAME, "x",
+          1));
+  found = vgg19_weights_find_arch (VGG19_ARCH_VGG16, NULL, &error);
+  ck_assert_str_eq (found, cached);
+  g_free (found);
+  g_setenv ("VGG16_WEIGHTS", env_file, TRUE);
+  found = vgg19_weights_find_arch (VGG19_ARCH_VGG16, NULL, &error);
+  ck_assert_str_eq (found, env_file);
+  g_free (found);
+  /* VGG-19 still by its own variable */
+  found = vgg19_weights_find_arch (VGG19_ARCH_VGG19, NULL, &error);
+  ck_assert_str_eq (found, v19);
+  g_free (found);
+  g_unsetenv ("VGG16_WEIGHTS");
+  g_unsetenv ("VGG19_WEIGHTS");
+  g_free (v19);
+  g_free (cached);
+  g_free (env_file);
+  remove_tree (dir);
+  g_free (dir);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -529,6 +576,7 @@ main (void)
   tcase_add_test (tw, test_weights_environment);
   tcase_add_test (tw, test_weights_cache_dirs);
   tcase_add_test (tw, test_weights_not_found);
+  tcase_add_test (tw, test_weights_vgg16);
   suite_add_tcase (s, tw);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);

@@ -87,7 +87,8 @@ START_TEST (test_parse_layers_and_weights)
   ck_assert_int_eq (vgg19_metric_get_criterion (m), VGG19_LOSS_L1);
   text = vgg19_metric_to_string (m);
   ck_assert_str_eq (text,
-      "perceptual: feature l1 relu1_2:1,relu2_2:0.5,conv4_2:1");
+      "perceptual: feature l1 reduction=mean feature-norm=none "
+      "input=imagenet pooling=max relu1_2:1,relu2_2:0.5,conv4_2:1");
   g_free (text);
   ck_assert (vgg19_metric_check (m, VGG19_ARCH_VGG19, &error));
   vgg19_metric_free (m);
@@ -126,8 +127,8 @@ START_TEST (test_parse_errors_name_the_problem)
       "weight");
   expect_invalid ("p", VGG19_METRIC_FEATURE, "conv4_2,conv4_2:2",
       VGG19_LOSS_MSE, "listed twice");
-  expect_invalid ("style", VGG19_METRIC_GRAM, "relu1_1", VGG19_LOSS_L1,
-      "mse");
+  expect_invalid ("p", VGG19_METRIC_DISTS, "relu1_1", VGG19_LOSS_MSE,
+      "preset \"dists\"");
   expect_invalid ("1bad", VGG19_METRIC_FEATURE, "conv4_2", VGG19_LOSS_MSE,
       "metric name");
   expect_invalid ("a b", VGG19_METRIC_FEATURE, "conv4_2", VGG19_LOSS_MSE,

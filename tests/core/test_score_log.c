@@ -20,6 +20,30 @@ static const char *const names[] = { "perceptual", "perceptual_conv4_2",
   NULL
 };
 
+/* The number of <frame> elements when @text is well-formed XML, else -1. */
+static void
+count_frames (GMarkupParseContext * context, const gchar * element,
+    const gchar ** attribute_names, const gchar ** values, gpointer user_data,
+    GError ** error)
+{
+  if (strcmp (element, "frame") == 0)
+    (*(int *) user_data)++;
+}
+
+static int
+xml_frames (const char *text)
+{
+  static const GMarkupParser parser = { count_frames, NULL, NULL, NULL, NULL };
+  int n = 0;
+  GMarkupParseContext *ctx = g_markup_parse_context_new (&parser, 0, &n,
+      NULL);
+  gboolean ok = g_markup_parse_context_parse (ctx, text, -1, NULL)
+      && g_markup_parse_context_end_parse (ctx, NULL);
+
+  g_markup_parse_context_free (ctx);
+  return ok ? n : -1;
+}
+
 static char *
 temp_path (const char *name)
 {
@@ -50,13 +74,21 @@ read_all (const char *path)
   return text;
 }
 
+static const char *const aggregate[] = { "frames_compared",
+  "reference_dropped", NULL
+};
+static const double aggregate_values[] = { 2, 0 };
+
 static void
 pooled_example (Vgg19PooledScore * p)
 {
+  /* count, mean, min, max, harmonic mean, p5, p95, median, p1, p10, p25,
+   * stddev of 1.0 and 1.5 (numpy's percentiles and std) */
   p[0] = (Vgg19PooledScore) {
-  2, 1.25, 1.0, 1.5, 1.2222222222222222, 1.025, 1.475};
+  2, 1.25, 1.0, 1.5, 1.2222222222222222, 1.025, 1.475, 1.25, 1.005, 1.05,
+        1.125, 0.25};
   p[1] = (Vgg19PooledScore) {
-  1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+  1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
 }
 
 /* Writes two frames; checks after each step that the file parses as JSON
@@ -93,7 +125,8 @@ START_TEST (test_json_golden_and_always_parseable)
   }
 
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   ck_assert (!vgg19_score_log_add_frame (log, 2, 0.0, f0, &error));
   g_clear_error (&error);
   vgg19_score_log_free (log);
@@ -114,12 +147,18 @@ START_TEST (test_json_golden_and_always_parseable)
       "  ],\n"
       "  \"pooled_metrics\": {\n"
       "    \"perceptual\": {\"min\": 1.000000, \"max\": 1.500000, "
-      "\"mean\": 1.250000, \"harmonic_mean\": 1.222222, \"p5\": 1.025000, "
-      "\"p95\": 1.475000, \"count\": 2},\n"
+      "\"mean\": 1.250000, \"harmonic_mean\": 1.222222, \"median\": "
+      "1.250000, \"p1\": 1.005000, \"p5\": 1.025000, \"p10\": 1.050000, "
+      "\"p25\": 1.125000, \"p95\": 1.475000, \"stddev\": 0.250000, "
+      "\"count\": 2},\n"
       "    \"perceptual_conv4_2\": {\"min\": 0.000000, \"max\": 0.000000, "
-      "\"mean\": 0.000000, \"harmonic_mean\": 0.000000, \"p5\": 0.000000, "
-      "\"p95\": 0.000000, \"count\": 1}\n"
-      "  }\n"
+      "\"mean\": 0.000000, \"harmonic_mean\": 0.000000, \"median\": "
+      "0.000000, \"p1\": 0.000000, \"p5\": 0.000000, \"p10\": 0.000000, "
+      "\"p25\": 0.000000, \"p95\": 0.000000, \"stddev\": 0.000000, "
+      "\"count\": 1}\n"
+      "  },\n"
+      "  \"aggregate_metrics\": {\"frames_compared\": 2.000000, "
+      "\"reference_dropped\": 0.000000}\n"
       "}\n", vgg19_version ());
   ck_assert_str_eq (text, expected);
   g_free (expected);
@@ -142,23 +181,91 @@ START_TEST (test_csv_golden)
   ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
   ck_assert (vgg19_score_log_add_frame (log, 1, NAN, f1, &error));
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   vgg19_score_log_free (log);
 
   text = read_all (path);
   expected = g_strdup_printf ("# vgg19 %s\n"
       "# weights: w \"1\".pth\n"
       "# perceptual: perceptual: feature mse conv4_2:1\n"
-      "Frame,pts,perceptual,perceptual_conv4_2\n"
-      "0,0.040000,1.500000,1.500000\n"
-      "1,,0.0000002000000000,\n"
-      "min,,1.000000,0.000000\n"
-      "max,,1.500000,0.000000\n"
-      "mean,,1.250000,0.000000\n"
-      "harmonic_mean,,1.222222,0.000000\n"
-      "p5,,1.025000,0.000000\n"
-      "p95,,1.475000,0.000000\n"
-      "count,,2,1\n", vgg19_version ());
+      "Frame,perceptual,perceptual_conv4_2,pts,\n"
+      "0,1.500000,1.500000,0.040000,\n"
+      "1,0.0000002000000000,,,\n"
+      "# pooled,min,1.000000,0.000000,\n"
+      "# pooled,max,1.500000,0.000000,\n"
+      "# pooled,mean,1.250000,0.000000,\n"
+      "# pooled,harmonic_mean,1.222222,0.000000,\n"
+      "# pooled,median,1.250000,0.000000,\n"
+      "# pooled,p1,1.005000,0.000000,\n"
+      "# pooled,p5,1.025000,0.000000,\n"
+      "# pooled,p10,1.050000,0.000000,\n"
+      "# pooled,p25,1.125000,0.000000,\n"
+      "# pooled,p95,1.475000,0.000000,\n"
+      "# pooled,stddev,0.250000,0.000000,\n"
+      "# pooled,count,2,1,\n"
+      "# aggregate,frames_compared,2.000000,\n"
+      "# aggregate,reference_dropped,0.000000,\n", vgg19_version ());
+  ck_assert_str_eq (text, expected);
+  g_free (expected);
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
+/* libvmaf's XML, well-formed after every frame. */
+START_TEST (test_xml_golden_and_always_parseable)
+{
+  char *path = temp_path ("log.xml");
+  GError *error = NULL;
+  static const char *const xml_params[] = { "weights", "a<&\"b.pth",
+    "weights_sha256", "00ff", NULL
+  };
+  Vgg19ScoreLog *log = vgg19_score_log_new (path, VGG19_LOG_XML, xml_params,
+      names, &error);
+  double f0[2] = { 1.5, 1.5 }, f1[2] = { 2e-7, NAN };
+  Vgg19PooledScore pooled[2];
+  char *text, *expected;
+
+  ck_assert_ptr_nonnull (log);
+  text = read_all (path);
+  ck_assert_int_eq (xml_frames (text), 0);
+  g_free (text);
+  ck_assert (vgg19_score_log_add_frame (log, 0, 0.0, f0, &error));
+  text = read_all (path);
+  ck_assert_int_eq (xml_frames (text), 1);
+  g_free (text);
+  ck_assert (vgg19_score_log_add_frame (log, 1, NAN, f1, &error));
+  pooled_example (pooled);
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
+  vgg19_score_log_free (log);
+
+  text = read_all (path);
+  ck_assert_int_eq (xml_frames (text), 2);
+  expected = g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<VMAF version=\"vgg19 %s\">\n"
+      "  <params weights=\"a&lt;&amp;&quot;b.pth\" weights_sha256=\"00ff\" />\n"
+      "  <frames>\n"
+      "    <frame frameNum=\"0\" pts=\"0.000000\" perceptual=\"1.500000\" "
+      "perceptual_conv4_2=\"1.500000\" />\n"
+      "    <frame frameNum=\"1\" pts=\"nan\" "
+      "perceptual=\"0.0000002000000000\" perceptual_conv4_2=\"nan\" />\n"
+      "  </frames>\n"
+      "  <pooled_metrics>\n"
+      "    <metric name=\"perceptual\" min=\"1.000000\" max=\"1.500000\" "
+      "mean=\"1.250000\" harmonic_mean=\"1.222222\" median=\"1.250000\" "
+      "p1=\"1.005000\" p5=\"1.025000\" p10=\"1.050000\" p25=\"1.125000\" "
+      "p95=\"1.475000\" stddev=\"0.250000\" count=\"2\" />\n"
+      "    <metric name=\"perceptual_conv4_2\" min=\"0.000000\" "
+      "max=\"0.000000\" mean=\"0.000000\" harmonic_mean=\"0.000000\" "
+      "median=\"0.000000\" p1=\"0.000000\" p5=\"0.000000\" "
+      "p10=\"0.000000\" p25=\"0.000000\" p95=\"0.000000\" "
+      "stddev=\"0.000000\" count=\"1\" />\n"
+      "  </pooled_metrics>\n"
+      "  <aggregate_metrics frames_compared=\"2.000000\" "
+      "reference_dropped=\"0.000000\" />\n"
+      "</VMAF>\n", vgg19_version ());
   ck_assert_str_eq (text, expected);
   g_free (expected);
   g_free (text);
@@ -265,7 +372,8 @@ START_TEST (test_failed_write_leaves_a_parseable_file)
   limited = limit_file_size (size + 10);
   ok[0] = vgg19_score_log_add_frame (log, 3, 3 / 25.0, f, &errors[0]);
   ok[1] = vgg19_score_log_add_frame (log, 4, 4 / 25.0, f, &errors[1]);
-  ok[2] = vgg19_score_log_finish (log, pooled, &errors[2]);
+  ok[2] = vgg19_score_log_finish (log, pooled, NULL, NULL,
+      &errors[2]);
   unlimited = limit_file_size (G_MAXUINT64);
   ck_assert (limited && unlimited);
   for (i = 0; i < 3; i++) {
@@ -286,7 +394,8 @@ START_TEST (test_failed_write_leaves_a_parseable_file)
   size = file_size (path);
   limited = limit_file_size (size + 5);
   ok[0] = vgg19_score_log_add_frame (log, 3, 3 / 25.0, f, &errors[0]);
-  ok[1] = vgg19_score_log_finish (log, pooled, &errors[1]);
+  ok[1] = vgg19_score_log_finish (log, pooled, NULL, NULL,
+      &errors[1]);
   unlimited = limit_file_size (G_MAXUINT64);
   ck_assert (limited && unlimited);
   ck_assert (!ok[0] && !ok[1]);
@@ -361,6 +470,15 @@ START_TEST (test_errors_name_the_file)
   ck_assert_ptr_null (log);
   ck_assert_int_eq (error->code, VGG19_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
+  {
+    static const char *const bad_params[] = { "a b", "x", NULL };
+
+    log = vgg19_score_log_new ("unused.xml", VGG19_LOG_XML, bad_params,
+        names, &error);
+    ck_assert_ptr_null (log);
+    ck_assert (strstr (error->message, "\"a b\"") != NULL);
+    g_clear_error (&error);
+  }
 
   /* A full disk: the header's write already fails on /dev/full. */
   if (g_file_test ("/dev/full", G_FILE_TEST_EXISTS)) {
@@ -389,11 +507,12 @@ START_TEST (test_small_scores_keep_their_digits)
   ck_assert_ptr_nonnull (log);
   ck_assert (vgg19_score_log_add_frame (log, 0, 0.04, f0, &error));
   pooled_example (pooled);
-  ck_assert (vgg19_score_log_finish (log, pooled, &error));
+  ck_assert (vgg19_score_log_finish (log, pooled, aggregate,
+          aggregate_values, &error));
   vgg19_score_log_free (log);
   text = read_all (path);
   ck_assert_ptr_nonnull (strstr (text,
-          "\n0,0.040000,0.0000043932054054,-0.0123000000000000\n"));
+          "\n0,0.0000043932054054,-0.0123000000000000,0.040000,\n"));
   g_free (text);
   remove_temp (path);
 }
@@ -409,7 +528,10 @@ START_TEST (test_format_names)
   ck_assert (vgg19_log_format_from_string ("csv", &f, &error));
   ck_assert_int_eq (f, VGG19_LOG_CSV);
   ck_assert_str_eq (vgg19_log_format_to_string (VGG19_LOG_CSV), "csv");
-  ck_assert (!vgg19_log_format_from_string ("xml", &f, &error));
+  ck_assert (vgg19_log_format_from_string ("xml", &f, &error));
+  ck_assert_int_eq (f, VGG19_LOG_XML);
+  ck_assert_str_eq (vgg19_log_format_to_string (VGG19_LOG_XML), "xml");
+  ck_assert (!vgg19_log_format_from_string ("sub", &f, &error));
   ck_assert (strstr (error->message, "xml") != NULL);
   g_clear_error (&error);
 }
@@ -425,6 +547,7 @@ main (void)
 
   tcase_add_test (tc, test_json_golden_and_always_parseable);
   tcase_add_test (tc, test_csv_golden);
+  tcase_add_test (tc, test_xml_golden_and_always_parseable);
   tcase_add_test (tc, test_unfinished_json_keeps_frames);
   tcase_add_test (tc, test_failed_write_leaves_a_parseable_file);
   tcase_add_test (tc, test_failed_start_keeps_the_old_file);

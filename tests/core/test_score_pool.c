@@ -27,6 +27,15 @@ START_TEST (test_known_values)
    * rank 0.95 * 4 = 3.8 -> 4 + 0.8 * (10 - 4). numpy gives the same. */
   ck_assert_double_eq_tol (p.p5, 1.2, 1e-14);
   ck_assert_double_eq_tol (p.p95, 8.8, 1e-14);
+  /* rank 0.01 * 4 = 0.04 -> 1.04; 0.1 * 4 = 0.4 -> 1.4; 0.25 * 4 = 1 -> 2;
+   * 0.5 * 4 = 2 -> 3 (numpy.percentile agrees) */
+  ck_assert_double_eq_tol (p.p1, 1.04, 1e-14);
+  ck_assert_double_eq_tol (p.p10, 1.4, 1e-14);
+  ck_assert (p.p25 == 2.0);
+  ck_assert (p.median == 3.0);
+  /* population std: sqrt(((1-4)^2 + (2-4)^2 + (3-4)^2 + 0 + 6^2) / 5) =
+   * sqrt(50 / 5) = sqrt(10) (numpy.std, ddof 0) */
+  ck_assert_double_eq_tol (p.stddev, sqrt (10.0), 1e-14);
   ck_assert_double_eq_tol (vgg19_score_pool_percentile (pool, 50), 3.0,
       1e-15);
   ck_assert (vgg19_score_pool_percentile (pool, 0) == 1.0);
@@ -46,6 +55,8 @@ START_TEST (test_empty_single_and_nan)
   ck_assert_uint_eq (p.count, 0);
   ck_assert (isnan (p.mean) && isnan (p.min) && isnan (p.max));
   ck_assert (isnan (p.harmonic_mean) && isnan (p.p5) && isnan (p.p95));
+  ck_assert (isnan (p.median) && isnan (p.p1) && isnan (p.p10));
+  ck_assert (isnan (p.p25) && isnan (p.stddev));
 
   vgg19_score_pool_add (pool, NAN);
   vgg19_score_pool_add (pool, 0.0);
@@ -55,6 +66,7 @@ START_TEST (test_empty_single_and_nan)
   /* One zero: every statistic is 0, the harmonic mean too (1 / 1 - 1). */
   ck_assert (p.mean == 0 && p.min == 0 && p.max == 0);
   ck_assert (p.harmonic_mean == 0 && p.p5 == 0 && p.p95 == 0);
+  ck_assert (p.median == 0 && p.p1 == 0 && p.stddev == 0);
   vgg19_score_pool_free (pool);
 }
 END_TEST

@@ -39,6 +39,7 @@ typedef struct
 {
   GList *frames;                /* GstStructure*: the "frame" messages */
   GstStructure *pooled;         /* the "pooled" message, or NULL */
+  GList *running;               /* GstStructure*: the "running" messages */
   GList *warnings;              /* gchar*: warning messages */
   gchar *error;                 /* the error message, NULL at EOS */
   GList *samples;               /* GstSample* from the appsink "out" */
@@ -48,6 +49,7 @@ static void
 run_clear (Run * run)
 {
   g_list_free_full (run->frames, (GDestroyNotify) gst_structure_free);
+  g_list_free_full (run->running, (GDestroyNotify) gst_structure_free);
   if (run->pooled)
     gst_structure_free (run->pooled);
   g_list_free_full (run->warnings, g_free);
@@ -104,6 +106,9 @@ run_pipeline (GstElement * pipeline, Run * run)
       fail_unless (type != NULL, "a vgg19 message without type");
       if (strcmp (type, "frame") == 0) {
         run->frames = g_list_append (run->frames, gst_structure_copy (s));
+      } else if (strcmp (type, "running") == 0) {
+        fail_unless (run->pooled == NULL, "a running message after the end");
+        run->running = g_list_append (run->running, gst_structure_copy (s));
       } else {
         fail_unless_equals_string (type, "pooled");
         fail_unless (run->pooled == NULL, "two pooled messages");
@@ -739,6 +744,80 @@ GST_START_TEST (test_unequal_lengths)
 
 GST_END_TEST;
 
+/* What happens when the reference ends first, and pairing by index. */
+GST_START_TEST (test_end_and_sync_policies)
+{
+  Run run;
+  GList *l;
+  guint64 reference_frame = 0;
+
+  /* repeat: the last reference frame serves the rest */
+  run = run_two_sources ("eof-action=repeat", 2, "RGB", 64, 48, 25, 4, "RGB",
+      64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 4);
+  fail_unless_equals_int (g_list_length (run.samples), 4);
+  fail_unless (run.warnings == NULL, "warning: %s", (gchar *)
+      (run.warnings ? run.warnings->data : ""));
+  for (l = g_list_nth (run.frames, 1); l; l = l->next) {
+    fail_unless (gst_structure_get_uint64 (l->data, "reference-frame",
+            &reference_frame));
+    fail_unless_equals_uint64 (reference_frame, 1);
+  }
+  fail_unless_equals_uint64 (get_uint64 (run.pooled, "frames-compared"), 4);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 2);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled, "distorted-unpaired"),
+      0);
+  fail_unless_equals_string (gst_structure_get_string (run.pooled,
+          "ended-by"), "sink_0");
+  run_clear (&run);
+
+  /* pass: the rest goes out without scores, counted and warned about */
+  run = run_two_sources ("eof-action=pass", 2, "RGB", 64, 48, 25, 4, "RGB",
+      64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 2);
+  fail_unless_equals_int (g_list_length (run.samples), 4);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled, "distorted-unpaired"),
+      2);
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 0);
+  fail_unless_equals_int (g_list_length (run.warnings), 1);
+  fail_unless (warnings_mention (&run, "eof-action=pass"), "%s",
+      (gchar *) run.warnings->data);
+  run_clear (&run);
+
+  /* index: a reference at 5 frames per second still pairs one to one
+   * with a distorted stream at 25 (by time, one reference frame would
+   * serve five) */
+  run = run_two_sources ("sync-mode=index", 3, "RGB", 64, 48, 5, 3, "RGB",
+      64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 3);
+  for (l = run.frames, reference_frame = 0; l; l = l->next) {
+    guint64 frame = 0, ref = 0;
+
+    gst_structure_get_uint64 (l->data, "frame", &frame);
+    gst_structure_get_uint64 (l->data, "reference-frame", &ref);
+    fail_unless_equals_uint64 (ref, frame);
+  }
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 0);
+  run_clear (&run);
+  /* the same by running time */
+  run = run_two_sources ("", 3, "RGB", 64, 48, 5, 3, "RGB", 64, 48, 25);
+  fail_unless_equals_int (g_list_length (run.frames), 3);
+  for (l = run.frames; l; l = l->next) {
+    guint64 ref = 1;
+
+    gst_structure_get_uint64 (l->data, "reference-frame", &ref);
+    fail_unless_equals_uint64 (ref, 0);
+  }
+  fail_unless_equals_uint64 (get_uint64 (run.pooled,
+          "reference-duplicated"), 2);
+  run_clear (&run);
+}
+
+GST_END_TEST;
+
 static GstBuffer *
 blank_frame (const GstVideoInfo * info, guint8 value)
 {
@@ -949,7 +1028,8 @@ GST_END_TEST;
 /* ------------------------------------------------------------------ */
 
 static const gchar *const pooled_stats[] = {
-  "min", "max", "mean", "harmonic_mean", "p5", "p95", "count"
+  "min", "max", "mean", "harmonic_mean", "median", "p1", "p5", "p10", "p25",
+  "p95", "stddev", "count"
 };
 
 GST_START_TEST (test_json_log)
@@ -979,7 +1059,29 @@ GST_START_TEST (test_json_log)
   fail_unless_equals_string (test_json_member_string (params, "resize"),
       "stretch");
   fail_unless_equals_string (test_json_member_string (params, "perceptual"),
-      "perceptual: feature mse conv1_2:1,relu2_1:0.5");
+      "perceptual: feature mse reduction=mean feature-norm=none "
+      "input=imagenet pooling=max conv1_2:1,relu2_1:0.5");
+  fail_unless_equals_string (test_json_member_string (params, "style"),
+      "style: gram mse reduction=sum feature-norm=none gram-norm=gatys "
+      "input=imagenet pooling=max relu1_1:1");
+  fail_unless (g_str_has_prefix (test_json_member_string (params, "network"),
+          "vgg19 (torchvision configuration E), max pooling"));
+  fail_unless (strstr (test_json_member_string (params, "preprocessing"),
+          "224x224") != NULL);
+  {
+    /* the SHA-256 of the very file used */
+    gchar *contents, *sha;
+    gsize length;
+
+    fail_unless (g_file_get_contents (gst_test_weights ("features_only"),
+            &contents, &length, NULL));
+    sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+        (const guchar *) contents, length);
+    fail_unless_equals_string (test_json_member_string (params,
+            "weights_sha256"), sha);
+    g_free (sha);
+    g_free (contents);
+  }
   frames = test_json_member (log, "frames");
   fail_unless_equals_int (test_json_length (frames), 3);
   for (i = 0; i < 3; i++) {
@@ -1002,6 +1104,17 @@ GST_START_TEST (test_json_log)
     fail_unless (test_json_member_number (metrics, "perceptual_relu2_1", &v));
     fail_unless (fabs (v - array_double (s, "perceptual-layers", 1)) <=
         0.5e-6 + 1e-12);
+  }
+  {
+    const TestJson *aggregate = test_json_member (log, "aggregate_metrics");
+    double n;
+
+    fail_unless (aggregate != NULL, "no aggregate_metrics");
+    fail_unless (test_json_member_number (aggregate, "frames_compared", &n));
+    fail_unless_equals_float (n, 3);
+    fail_unless (test_json_member_number (aggregate, "reference_dropped",
+            &n));
+    fail_unless_equals_float (n, 0);
   }
   pooled = test_json_member (log, "pooled_metrics");
   fail_unless_equals_int (test_json_length (pooled), G_N_ELEMENTS (names));
@@ -1044,27 +1157,34 @@ GST_START_TEST (test_csv_log)
   lines = g_strsplit (text, "\n", -1);
   while (lines[header] && lines[header][0] == '#')
     header++;
+  /* libvmaf's columns, Frame first and a trailing comma */
+  fail_unless (header >= 4, "no parameter lines");
   fail_unless_equals_string (lines[header],
-      "Frame,pts,perceptual,perceptual_conv1_2");
-  for (i = header + 1; lines[i] && *lines[i]; i++)
+      "Frame,perceptual,perceptual_conv1_2,pts,");
+  for (i = header + 1; lines[i] && *lines[i] && lines[i][0] != '#'; i++)
     n++;
-  /* three frames, then a line per pooled statistic */
-  fail_unless_equals_int (n, 3 + G_N_ELEMENTS (pooled_stats));
+  fail_unless_equals_int (n, 3);
   for (i = 0; i < 3; i++) {
     gchar **fields = g_strsplit (lines[header + 1 + i], ",", -1);
     gchar *want = g_strdup_printf ("%u", i);
 
-    fail_unless_equals_int (g_strv_length (fields), 4);
+    fail_unless_equals_int (g_strv_length (fields), 5);
     fail_unless_equals_string (fields[0], want);
-    fail_unless (fabs (g_ascii_strtod (fields[2], NULL) -
+    fail_unless_equals_string (fields[4], "");
+    fail_unless (fabs (g_ascii_strtod (fields[1], NULL) -
             get_double (g_list_nth_data (run.frames, i), "perceptual")) <=
         0.5e-6 + 1e-12);
     g_free (want);
     g_strfreev (fields);
   }
-  for (i = 0; i < G_N_ELEMENTS (pooled_stats); i++)
-    fail_unless (g_str_has_prefix (lines[header + 4 + i], pooled_stats[i]),
-        "%s", lines[header + 4 + i]);
+  /* then a comment line per pooled statistic */
+  for (i = 0; i < G_N_ELEMENTS (pooled_stats); i++) {
+    gchar *want = g_strdup_printf ("# pooled,%s,", pooled_stats[i]);
+
+    fail_unless (g_str_has_prefix (lines[header + 4 + i], want), "%s",
+        lines[header + 4 + i]);
+    g_free (want);
+  }
   g_strfreev (lines);
   g_free (text);
   run_clear (&run);
@@ -1167,6 +1287,14 @@ GST_START_TEST (test_settings_refused)
     {"style-layers", "fc7", "fc7"},
     {"style-layers", "relu1_1,relu1_1", "twice"},
     {"log-file", "/nonexistent-dir/x/scores.json", "nonexistent-dir"},
+    {"metric", "lpips", "lpips-vgg"},
+    {"metric", "", "no metric"},
+    {"metric", "esrgan,esrgan", "twice"},
+    {"metric", "esrgan,pix2pixhd", "different network passes"},
+    /* the learned weights are looked for in an empty cache */
+    {"metric", "dists", "weights/fetch dists"},
+    {"calibration", "/nonexistent-dir/lpips.pth", "exactly one"},
+    {"scale-size", "big", "WIDTHxHEIGHT"},
   };
   guint i;
 
@@ -1182,21 +1310,206 @@ GST_START_TEST (test_settings_refused)
 
 GST_END_TEST;
 
-/* At native size both inputs must have the same size. */
-GST_START_TEST (test_native_size_must_match)
+/* Presets by name, next to the generic metric: their values, layers and
+ * metas, and LPIPS on VGG-16 with (stand-ins of) its learned weights. */
+GST_START_TEST (test_presets)
 {
+  const gchar *ref_dir = g_getenv ("VGG19_PRESET_REFERENCE");
+  gchar *lpips;
+  GList *l;
   Run run;
-  GstElement *pipeline = launch ("vgg19compare name=c weights=%s threads=2 "
-      "layers=conv1_1 resize=none ! fakesink " SOURCE " ! c.sink_0 " SOURCE
-      " ! c.sink_1", gst_test_weights ("features_only"), 2, "smpte", "RGB",
-      64, 48, 25, 2, "smpte", "RGB", 80, 60, 25);
 
-  run_pipeline (pipeline, &run);
-  fail_unless (run.error != NULL, "no error");
-  fail_unless (strstr (run.error, "64x48") && strstr (run.error, "80x60"),
-      "%s", run.error);
+  fail_unless (ref_dir != NULL, "VGG19_PRESET_REFERENCE is not set");
+  run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+          "jpegenc quality=30 ! jpegdec ! tee name=d d. ! queue ! c.sink_1 "
+          "d. ! queue ! fakesink vgg19compare name=c weights=%s threads=2 "
+          "metric=esrgan,custom,edsr-vgg22 ! appsink name=out", "RGB",
+          gst_test_weights ("features_only")), &run);
+  fail_unless_equals_int (g_list_length (run.frames), 3);
+  for (l = run.frames; l; l = l->next) {
+    const GstStructure *s = l->data;
+
+    fail_unless (get_double (s, "esrgan") > 0.0);
+    fail_unless_equals_float (get_double (s, "esrgan"),
+        array_double (s, "esrgan-layers", 0));
+    fail_unless (get_double (s, "perceptual") > 0.0);
+    fail_unless (get_double (s, "edsr-vgg22") > 0.0);
+  }
+  fail_unless (pooled_of (run.pooled, "esrgan_conv5_4") != NULL);
+  for (l = run.samples; l; l = l->next) {
+    GstBuffer *buf = gst_sample_get_buffer (l->data);
+    GstVgg19LossMeta *meta =
+        gst_buffer_get_vgg19_loss_meta_by_metric (buf, "esrgan");
+
+    fail_unless (meta != NULL, "no esrgan meta");
+    fail_unless_equals_string (meta->criterion, "l1");
+  }
   run_clear (&run);
-  gst_object_unref (pipeline);
+
+  lpips = g_build_filename (ref_dir, "lpips-v0.1-vgg.pth", NULL);
+  run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+          "jpegenc quality=30 ! jpegdec ! c.sink_1 vgg19compare name=c "
+          "weights=%s calibration=\"%s\" threads=2 metric=lpips-vgg "
+          "! fakesink", "RGB", gst_test_weights ("vgg16"), lpips), &run);
+  fail_unless_equals_int (g_list_length (run.frames), 3);
+  for (l = run.frames; l; l = l->next) {
+    const GstStructure *s = l->data;
+    gdouble sum = 0;
+    guint k;
+
+    for (k = 0; k < 5; k++)
+      sum += array_double (s, "lpips-vgg-layers", k);
+    fail_unless (get_double (s, "lpips-vgg") > 0.0);
+    fail_unless (fabs (get_double (s, "lpips-vgg") - sum) <= 1e-12 * sum);
+  }
+  run_clear (&run);
+  g_free (lpips);
+}
+
+GST_END_TEST;
+
+/* Pooled scores every N frames, and the worst frames at the end. */
+GST_START_TEST (test_running_and_worst_frames)
+{
+  const GstStructure *p;
+  const GValue *worst;
+  GList *l;
+  Run run;
+  guint k;
+  gdouble previous = G_MAXDOUBLE;
+
+  run_ok (launch ("videotestsrc num-buffers=5 pattern=zone-plate kx2=20 "
+          "ky2=20 kt=1 ! video/x-raw,format=RGB,width=96,height=72,"
+          "framerate=25/1 ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+          "jpegenc quality=30 ! jpegdec ! c.sink_1 vgg19compare name=c "
+          "weights=%s threads=2 layers=conv1_2 metric=custom,tlp "
+          "pooled-interval=2 worst-frames=3 ! fakesink",
+          gst_test_weights ("features_only")), &run);
+  /* the temporal value: none for the first frame, then from the frames
+   * before; pooled over the four that have one */
+  for (l = run.frames, k = 0; l; l = l->next, k++) {
+    gdouble tlp = get_double (l->data, "perceptual_tlp");
+
+    fail_unless (k == 0 ? isnan (tlp) : tlp >= 0.0 && isfinite (tlp),
+        "frame %u: tlp %g", k, tlp);
+  }
+  {
+    guint64 n = 0;
+
+    p = pooled_of (run.pooled, "perceptual_tlp");
+    fail_unless (gst_structure_get_uint64 (p, "count", &n));
+    fail_unless_equals_int (n, 4);
+  }
+  /* after frames 2 and 4 */
+  fail_unless_equals_int (g_list_length (run.running), 2);
+  for (l = run.running, k = 2; l; l = l->next, k += 2) {
+    guint64 n = 0;
+
+    fail_unless (gst_structure_get_uint64 (l->data, "frames-compared", &n));
+    fail_unless_equals_int (n, k);
+    p = pooled_of (l->data, "perceptual");
+    fail_unless (gst_structure_get_uint64 (p, "count", &n));
+    fail_unless_equals_int (n, k);
+  }
+  /* the three largest perceptual values, largest first, with their frame
+   * numbers and timestamps */
+  worst = gst_structure_get_value (run.pooled, "perceptual-worst");
+  fail_unless (worst != NULL && GST_VALUE_HOLDS_ARRAY (worst));
+  fail_unless_equals_int (gst_value_array_get_size (worst), 3);
+  fail_unless (gst_structure_get_value (run.pooled,
+          "perceptual_conv1_2-worst") == NULL, "layers have no worst list");
+  for (k = 0; k < 3; k++) {
+    const GstStructure *w =
+        gst_value_get_structure (gst_value_array_get_value (worst, k));
+    guint64 frame = 0, ts = 0;
+    gdouble v = get_double (w, "value");
+    const GstStructure *msg;
+
+    fail_unless (gst_structure_get_uint64 (w, "frame", &frame));
+    fail_unless (gst_structure_get_uint64 (w, "timestamp", &ts));
+    fail_unless (v <= previous);
+    previous = v;
+    msg = g_list_nth_data (run.frames, (guint) frame);
+    fail_unless_equals_float (get_double (msg, "perceptual"), v);
+    fail_unless_equals_uint64 (ts, frame * GST_SECOND / 25);
+  }
+  /* no frame outside the list is worse than its last one */
+  for (l = run.frames; l; l = l->next) {
+    gboolean listed = FALSE;
+    guint64 frame = 0;
+
+    gst_structure_get_uint64 (l->data, "frame", &frame);
+    for (k = 0; k < 3; k++) {
+      guint64 f = 0;
+
+      gst_structure_get_uint64 (gst_value_get_structure
+          (gst_value_array_get_value (worst, k)), "frame", &f);
+      listed |= f == frame;
+    }
+    if (!listed)
+      fail_unless (get_double (l->data, "perceptual") <= previous);
+  }
+  run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* Inputs of different sizes at native size: scaled as the policy says,
+ * and said so (the pooled message's "sizes", also posted as an info
+ * message and in the log). */
+GST_START_TEST (test_resolution_policy)
+{
+  struct
+  {
+    const gchar *settings, *sizes;
+  } cases[] = {
+    {"", "the distorted frames (80x60) are scaled to the reference's size "
+          "(64x48)"},
+    {"scale=distorted", "the reference frames (64x48) are scaled to the "
+          "distorted frames' size (80x60)"},
+    {"scale=fixed scale-size=40x36", "both inputs (reference 64x48, "
+          "distorted 80x60) are scaled to scale-size 40x36"},
+    {"resize=stretch", "both inputs (reference 64x48, distorted 80x60) go "
+          "through resize=stretch to 224x224"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    Run run;
+    guint64 n = 0;
+    GstElement *pipeline = launch ("vgg19compare name=c weights=%s "
+        "threads=2 layers=conv1_1 resize=none %s ! fakesink " SOURCE
+        " ! c.sink_0 " SOURCE " ! c.sink_1",
+        gst_test_weights ("features_only"), cases[i].settings, 2, "smpte",
+        "RGB", 64, 48, 25, 2, "smpte", "RGB", 80, 60, 25);
+
+    run_pipeline (pipeline, &run);
+    fail_unless (run.error == NULL, "%s: %s", cases[i].settings, run.error);
+    fail_unless (gst_structure_get_uint64 (run.pooled, "frames-compared",
+            &n));
+    fail_unless_equals_int (n, 2);
+    fail_unless_equals_string (gst_structure_get_string (run.pooled,
+            "sizes"), cases[i].sizes);
+    run_clear (&run);
+    gst_object_unref (pipeline);
+  }
+  /* the same size: compared as they are */
+  {
+    Run run;
+    GstElement *pipeline = launch ("vgg19compare name=c weights=%s "
+        "threads=2 layers=conv1_1 resize=none ! fakesink " SOURCE
+        " ! c.sink_0 " SOURCE " ! c.sink_1",
+        gst_test_weights ("features_only"), 2, "smpte", "RGB", 64, 48, 25, 2,
+        "smpte", "RGB", 64, 48, 25);
+
+    run_ok (pipeline, &run);
+    fail_unless_equals_string (gst_structure_get_string (run.pooled,
+            "sizes"), "both inputs are compared at their size, 64x48");
+    /* identical frames: exactly 0 */
+    fail_unless_equals_float (get_double (pooled_of (run.pooled,
+                "perceptual"), "max"), 0.0);
+    run_clear (&run);
+  }
 }
 
 GST_END_TEST;
@@ -1225,10 +1538,13 @@ compare_suite (void)
   suite_add_tcase (s, logs);
   tcase_add_test (logs, test_json_log);
   tcase_add_test (logs, test_csv_log);
+  tcase_add_test (scores, test_presets);
+  tcase_add_test (scores, test_running_and_worst_frames);
+  tcase_add_test (pairing, test_end_and_sync_policies);
   suite_add_tcase (s, element);
   tcase_add_test (element, test_frames_untouched);
   tcase_add_test (element, test_settings_refused);
-  tcase_add_test (element, test_native_size_must_match);
+  tcase_add_test (element, test_resolution_policy);
   return s;
 }
 

@@ -471,6 +471,94 @@ def tap_of(c, name):
     return tap(c, name).astype(np.float64)
 
 
+class ComparePresets(OracleTestCase):
+    """Named metrics from the command line: the same numbers as torch's
+    implementations of their papers (tests/reference/
+    make_preset_reference.py, whose "stretch" pair is these two pictures
+    through the same preprocessing), the header of their logs, and the
+    errors that say what is missing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ref_dir = os.environ.get("VGG19_PRESET_REFERENCE", "")
+        path = os.path.join(cls.ref_dir, "presets.json")
+        if not os.path.isfile(path):
+            # missing reference data is a failure, never a skip
+            raise AssertionError("no preset reference at %s (run through "
+                                 "meson)" % path)
+        with open(path) as f:
+            cls.expected = {(r["preset"], r["pair"]): r
+                            for r in json.load(f)["results"]}
+        cls.a = oracle_path(case("img640x480_stretch")["image"])
+        cls.b = oracle_path(case("img224_stretch")["image"])
+
+    def compare(self, *options):
+        out = self.assert_ok(self.run_tool("compare", *options, self.a,
+                                           self.b))
+        return json.loads(out)
+
+    def test_vgg19_presets_match_torch(self):
+        result = self.compare("--weights", weights("legacy_v1"), "--metric",
+                              "esrgan,edsr-vgg22,srgan-vgg54,gatys-style,"
+                              "custom")
+        for name in ("esrgan", "edsr-vgg22", "srgan-vgg54", "gatys-style"):
+            want = self.expected[(name, "stretch")]
+            self.assert_loss_close(result[name], want["total"], name)
+            self.assertEqual(list(result[name + "_layers"]), want["layers"])
+        # "custom" is the default conv4_2 mse, under its usual keys
+        self.assertEqual(list(result["layers"]), ["conv4_2"])
+
+    def test_lpips_with_its_weights(self):
+        lpips = os.path.join(self.ref_dir, "lpips-v0.1-vgg.pth")
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "scores.xml")
+            result = self.compare("--weights", weights("vgg16"), "--metric",
+                                  "lpips-vgg", "--calibration", lpips,
+                                  "--log", log, "--log-format", "xml")
+            import xml.etree.ElementTree as ET
+            root = ET.parse(log).getroot()
+        want = self.expected[("lpips-vgg", "stretch")]
+        self.assert_loss_close(result["lpips-vgg"], want["total"], "lpips")
+        self.assertEqual(root.tag, "VMAF")
+        params = root.find("params").attrib
+        import hashlib
+        with open(weights("vgg16"), "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual(params["weights_sha256"], sha)
+        with open(lpips, "rb") as f:
+            lpips_sha = hashlib.sha256(f.read()).hexdigest()
+        self.assertIn("sha256=" + lpips_sha, params["lpips-vgg"])
+        self.assertIn("net=vgg16", params["lpips-vgg"])
+        frames = root.find("frames").findall("frame")
+        self.assertEqual(len(frames), 1)
+        self.assertEqual(frames[0].get("frameNum"), "0")
+        self.assertAlmostEqual(float(frames[0].get("lpips-vgg")),
+                               result["lpips-vgg"], delta=0.5e-6)
+        names = [m.get("name") for m in
+                 root.find("pooled_metrics").findall("metric")]
+        self.assertEqual(names[0], "lpips-vgg")
+
+    def test_missing_or_wrong_weights(self):
+        # no learned weights: says how to get them
+        self.assert_fails(self.run_tool("compare", "--weights",
+                                        weights("vgg16"), "--metric", "dists",
+                                        self.a, self.b), 1,
+                          ["dists-weights.pt", "weights/fetch dists"])
+        # a VGG-16 metric on VGG-19 weights
+        self.assert_fails(self.run_tool(
+            "compare", "--weights", weights("legacy_v1"), "--metric",
+            "lpips-vgg", "--calibration",
+            os.path.join(self.ref_dir, "lpips-v0.1-vgg.pth"), self.a,
+            self.b), 1, ["vgg16"])
+        # presets of two networks
+        self.assert_fails(self.run_tool(
+            "compare", "--weights", weights("vgg16"), "--metric",
+            "esrgan,dists", "--calibration",
+            os.path.join(self.ref_dir, "dists-weights.pt"), self.a,
+            self.b), 1, ["vgg16", "vgg19"])
+
+
 def gst_launch(*description):
     """Runs gst-launch-1.0 quietly; fails the test on an error. It needs
     only GStreamer's own elements: without the test's plugin path and
@@ -503,7 +591,8 @@ class CompareVideos(OracleTestCase):
     """Videos go through the vgg19compare element: frames paired by time,
     pooled scores printed, every frame in the log."""
 
-    STATS = ["min", "max", "mean", "harmonic_mean", "p5", "p95", "count"]
+    STATS = ["min", "max", "mean", "harmonic_mean", "median", "p1", "p5",
+             "p10", "p25", "p95", "stddev", "count"]
 
     @classmethod
     def setUpClass(cls):
@@ -582,9 +671,12 @@ class CompareVideos(OracleTestCase):
             with open(log) as f:
                 lines = [line for line in f.read().splitlines()
                          if not line.startswith("#")]
-        self.assertEqual(lines[0], "Frame,pts,perceptual,perceptual_conv4_2")
+        # libvmaf's columns and trailing commas; the pooled statistics
+        # are comment lines
+        self.assertEqual(lines[0], "Frame,perceptual,perceptual_conv4_2,pts,")
         self.assertEqual([line.split(",")[0] for line in lines[1:]],
-                         ["0", "1", "2", "3"] + self.STATS)
+                         ["0", "1", "2", "3"])
+        self.assertTrue(all(line.endswith(",") for line in lines))
 
     def test_shorter_distorted_video(self):
         result, stderr = self.compare(self.ref, self.short)

@@ -106,7 +106,14 @@ class UsageErrors(CliTestCase):
                 (["--layers", "conv4_2,conv4_2"], "conv4_2"),
                 (["--style-layers", "relu9_1"], "relu9_1"),
                 (["--log-format", "csv"], "--log"),
-                (["--log", "x.json", "--log-format", "xml"], "xml")):
+                (["--log", "x.json", "--log-format", "sub"], "sub"),
+                (["--metric", "lpips"], "lpips-vgg"),
+                (["--metric", "esrgan,esrgan"], "twice"),
+                (["--metric", ""], "no metric"),
+                (["--reduction", "avg"], "--reduction"),
+                (["--feature-norm", "l2"], "--feature-norm"),
+                (["--gram-norm", "nchw"], "--gram-norm"),
+                (["--style-reduction", "max"], "--style-reduction")):
             self.assert_fails(self.run_tool("compare", *options, "a.png",
                                             "b.png"), 2, [culprit])
 

@@ -176,7 +176,7 @@ gst_vgg19_tensor_meta_get_data (const GstVgg19TensorMeta * meta,
 /**
  * GstVgg19LossMeta:
  * @meta: the parent.
- * @criterion: "mse" or "l1".
+ * @criterion: "mse", "l1", "sse" or "dists".
  * @total: the loss: the sum over the layers of @layer_weights times
  *   @layer_losses.
  * @n_layers: number of layers.
@@ -212,7 +212,7 @@ GST_VGG19_META_API const GstMetaInfo *gst_vgg19_loss_meta_get_info (void);
 /**
  * gst_buffer_add_vgg19_loss_meta:
  * @buffer: a writable buffer.
- * @criterion: "mse" or "l1".
+ * @criterion: "mse", "l1", "sse" or "dists".
  * @n_layers: number of layers, > 0.
  * @layers: (array length=n_layers): layer names.
  * @layer_losses: (array length=n_layers): loss at each layer.
@@ -231,7 +231,7 @@ gst_buffer_add_vgg19_loss_meta (GstBuffer * buffer, const gchar * criterion,
  * gst_buffer_add_vgg19_weighted_loss_meta:
  * @buffer: a writable buffer.
  * @metric: the metric's name, e.g. "perceptual" or "style".
- * @criterion: "mse" or "l1".
+ * @criterion: "mse", "l1", "sse" or "dists".
  * @n_layers: number of layers, > 0.
  * @layers: (array length=n_layers): layer names.
  * @layer_weights: (array length=n_layers) (nullable): weight of each layer;
