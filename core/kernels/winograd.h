@@ -55,6 +55,47 @@ typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
     guint t_begin, guint t_end);
 
+/* The outer loop of the AVX-512 products kernels (float32 and bf16,
+ * element type ELEM): output blocks in pairs (the last one alone when
+ * their count is odd), each tile range cut into groups of nearly equal
+ * widths of at most TILE_MAX (e.g. 18 -> 9 + 9, not 14 + 4: a narrow
+ * group has too few independent accumulators to hide the latency),
+ * each handed to TILE_2X or TILE_1X (the kernel's register tiles) as
+ * (v at the group's first tile, v_block, ic, u0, u1, m0, m1, width).
+ * Expands to the body of a Vgg19WinogradGemmFn-like function whose
+ * parameters have the same names. */
+#define VGG19_WINOGRAD_PAIR_LOOP(ELEM, TILE_MAX, TILE_2X, TILE_1X) \
+  G_STMT_START { \
+    const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK; \
+    const gsize u_block = (gsize) ic * VGG19_CBLOCK; \
+    guint ob; \
+    \
+    if (t_end <= t_begin || ic == 0) \
+      break; \
+    for (ob = ob_begin; ob < ob_end; ob += 2) { \
+      const guint nb = ob_end - ob >= 2 ? 2 : 1; \
+      const ELEM *u0 = u + ob * u_block; \
+      const ELEM *u1 = nb == 2 ? u0 + u_block : u0; \
+      const guint n = t_end - t_begin; \
+      const guint groups = (n + (TILE_MAX) - 1) / (TILE_MAX); \
+      guint g, t = t_begin; \
+      \
+      for (g = 0; g < groups; g++) { \
+        /* group g ends at t_begin + n (g + 1) / groups */ \
+        const guint end = t_begin + (guint) ((guint64) n * (g + 1) / groups); \
+        float *m0 = m + ob * v_block + (gsize) t * VGG19_CBLOCK; \
+        float *m1 = nb == 2 ? m0 + v_block : m0; \
+        const ELEM *vt = v + (gsize) t * VGG19_CBLOCK; \
+        \
+        if (nb == 2) \
+          TILE_2X (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t)); \
+        else \
+          TILE_1X (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t)); \
+        t = end; \
+      } \
+    } \
+  } G_STMT_END
+
 /* Where a layer's tiles are: the bordered input and output tensors
  * (layout of conv3x3.h, bs 16) and the tile grid. */
 typedef struct
