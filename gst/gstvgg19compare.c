@@ -72,7 +72,9 @@
  *
  * ## Pairing
  *
- * Frames are paired by running time, each input's from its own segment. A
+ * With sync-mode=running-time (the default), frames are paired by running
+ * time, each input's from its own segment (sync-mode=index pairs them in
+ * arrival order, the n-th with the n-th). A
  * frame lasts its duration, or else one frame at its caps' frame rate, or
  * else until the next frame of its input (the last one of a stream: until
  * the end, so that a still picture as reference serves a whole clip). A
@@ -88,10 +90,18 @@
  *
  * ## End
  *
- * The comparison ends when either input runs out (like ffmpeg's
- * shortest=1): when the other input still has frames past that point, an
- * element warning names the input that ended early (reference frames that
- * fall within the last distorted frame are merely dropped). The "pooled"
+ * With eof-action=shortest (the default), the comparison ends when either
+ * input runs out (like ffmpeg's shortest=1): when the other input still
+ * has frames past that point, an element warning names the input that
+ * ended early (reference frames that fall within the last distorted frame
+ * are merely dropped). With eof-action=repeat, a reference that ends first
+ * has its last frame compared with the rest of the distorted frames
+ * (counted in reference-duplicated); with eof-action=pass, the rest goes
+ * out without scores (counted in distorted-unpaired, with a warning).
+ *
+ * Inputs of different sizes at native size (resize=none) are scaled as
+ * scale says (to the reference's size by default), and an info message
+ * says how; scale=fixed brings both to scale-size. The "pooled"
  * message is posted and the log finished, then EOS goes downstream, and
  * upstream of the input still running gets GST_FLOW_EOS. A pipeline
  * stopped before EOS gets neither message nor pooled block (the log then
