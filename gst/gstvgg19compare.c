@@ -1765,8 +1765,9 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
       g_param_spec_enum ("resize", "Resize",
           "How both inputs' frames become network input: stretch (to "
           "224x224, as `vgg19 compare` by default), crop (short side 256, "
-          "centre 224x224) or none (the frames' own size, at least 32x32, "
-          "which must then be the same on both inputs: full-frame quality)",
+          "centre 224x224) or none (the frames' own size, at least 32x32: "
+          "full-frame quality; inputs of different sizes meet as scale "
+          "says)",
           GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
   g_object_class_install_property (gobject_class, PROP_SCALE,
       g_param_spec_enum ("scale", "Scale",
@@ -1807,7 +1808,8 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "perceptual = sum over the layers of weight * mean((x - y)^2) "
           "(loss=mse) or weight * mean(|x - y|) (loss=l1), x and y the "
           "distorted and reference activations, the mean over all C*H*W "
-          "values (torch's F.mse_loss, F.l1_loss)", DEFAULT_LAYERS, rw));
+          "values (torch's F.mse_loss, F.l1_loss) with the default "
+          "reduction", DEFAULT_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOSS,
       g_param_spec_enum ("loss", "Loss",
           "Criterion of the perceptual loss: mse (squared difference), l1 "
