@@ -38,7 +38,7 @@ VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
 CLASSIFIER = [("fc6", 512 * 7 * 7, 4096), ("fc7", 4096, 4096),
               ("fc8", 4096, 1000)]
 
-GROUPS = ["forward", "bf16", "features", "threads", "portable", "blas",
+GROUPS = ["forward", "bf16", "features", "threads", "portable", "winograd",
           "load", "memory", "gst"]
 
 FLAG_SUMMARY = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f",
@@ -449,28 +449,6 @@ class Bench:
             env["VGG19_DISABLE"] = disable
         return env
 
-    def other_blas_env(self):
-        """Our environment with the other choice of OpenBLAS kernels:
-        OPENBLAS_CORETYPE=Haswell when it is unset, else unset (OpenBLAS
-        then picks by itself)."""
-        env = self.ours_env()
-        if env.pop("OPENBLAS_CORETYPE", None) is None:
-            env["OPENBLAS_CORETYPE"] = "Haswell"
-        return env
-
-    def openblas_core(self, env):
-        """The kernel set OpenBLAS picks in @env (it decides when it is
-        loaded, so a process of its own)."""
-        code = ("import ctypes; l = ctypes.CDLL('libopenblas.so.0'); "
-                "l.openblas_get_corename.restype = ctypes.c_char_p; "
-                "print(l.openblas_get_corename().decode())")
-        try:
-            return subprocess.run([sys.executable, "-c", code], env=env,
-                                  capture_output=True, text=True,
-                                  check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "unknown"
-
     def torch_env(self):
         env = dict(os.environ)
         # one pool of N threads for the convolutions (OpenMP) and N for
@@ -483,8 +461,8 @@ class Bench:
         """Starts the workers not yet running, all at once (their start-up
         and first load are not timed), and loads the weights into each.
         Keys: 'ours', 'ours2' (a second one, for entries of the same group),
-        'ours-avx2', 'ours-portable', 'ours-blas' (the other OpenBLAS
-        kernels), 'torch-contiguous', 'torch-channels_last'. Returns
+        'ours-avx2', 'ours-portable', 'ours-direct' (no Winograd),
+        'torch-contiguous', 'torch-channels_last'. Returns
         {key: HarnessError} for those that failed."""
         started, failed = {}, {}
         for key in keys:
@@ -492,10 +470,9 @@ class Bench:
                 continue
             if key.startswith("ours"):
                 disable = {"ours-avx2": "avx512",
-                           "ours-portable": "avx512,avx2"}.get(key)
+                           "ours-portable": "avx512,avx2",
+                           "ours-direct": "winograd"}.get(key)
                 env = self.ours_env(disable)
-                if key == "ours-blas":
-                    env = self.other_blas_env()
                 w = Worker(key, [self.worker_exe], env)
             else:
                 if self.torch_ok is False:
@@ -713,27 +690,16 @@ class Bench:
         self.stop_worker("ours-portable")
         self.results["portable"] = [e.to_json() for e in entries]
 
-    def group_blas(self):
-        """Our fully connected layers (OpenBLAS sgemv) with the kernels
-        OpenBLAS picks as the environment says and with the other choice
-        (see other_blas_env)."""
-        envs = [self.ours_env(), self.other_blas_env()]
-        labels = ["OPENBLAS_CORETYPE=" + e["OPENBLAS_CORETYPE"]
-                  if "OPENBLAS_CORETYPE" in e else "OPENBLAS_CORETYPE unset"
-                  for e in envs]
-        cores = [self.openblas_core(e) for e in envs]
-        entries = [self.entry("ours-blas-env", "ours, " + labels[0], "ours",
-                              "fp32", 224, 224, "fc8"),
-                   self.entry("ours-blas-other", "ours, " + labels[1],
-                              "ours-blas", "fp32", 224, 224, "fc8")]
-        self.interleave("OpenBLAS kernels", entries)
-        self.stop_worker("ours-blas")
-        out = []
-        for e, core in zip(entries, cores):
-            j = e.to_json()
-            j["openblas_core"] = core
-            out.append(j)
-        self.results["blas"] = out
+    def group_winograd(self):
+        """Winograd F(4x4, 3x3) against the direct kernels (the library
+        with VGG19_DISABLE=winograd), interleaved."""
+        entries = [self.entry("ours-winograd", "ours, Winograd (default)",
+                              "ours", "fp32", 224, 224, "fc8"),
+                   self.entry("ours-direct", "ours, direct convolutions",
+                              "ours-direct", "fp32", 224, 224, "fc8")]
+        self.interleave("Winograd and direct", entries)
+        self.stop_worker("ours-direct")
+        self.results["winograd"] = [e.to_json() for e in entries]
 
     def group_load(self):
         """Reloads the weights in a running process (warm page cache):
@@ -945,8 +911,8 @@ class Bench:
             self.stop_worker("ours2")
             if "portable" in a.groups:
                 self.group_portable()
-            if "blas" in a.groups:
-                self.group_blas()
+            if "winograd" in a.groups:
+                self.group_winograd()
             if "load" in a.groups:
                 self.group_load()
             for key in list(self.workers):
@@ -1176,25 +1142,31 @@ def report_paths(res):
                              ["l", "l", "r", "r", "l"]))
 
 
-def report_blas(res):
-    b = res.get("blas")
-    if not b:
+def report_winograd(res):
+    w = res.get("winograd")
+    if not w or len(w) != 2:
         return None
     rows = []
-    for e in b:
-        layers = dict((n, ms) for n, ms, _ in layer_medians(e["layers"]))
-        fc = [layers.get(n) for n in ("fc6", "fc7", "fc8")]
-        rows.append([e["label"].replace("ours, ", ""),
-                     e.get("openblas_core", "?")]
-                    + [fmt_num(x) if x is not None else "–" for x in fc]
-                    + [fmt_stat(stat_of(e))])
-    return ("## OpenBLAS kernels (our fully connected layers)\n\n"
-            "fc6–fc8 are OpenBLAS `sgemv` calls; OpenBLAS picks its kernels "
-            "when it is loaded, by itself or as `OPENBLAS_CORETYPE` says. "
-            "Both choices, interleaved (fp32, 224×224, medians in ms).\n\n"
-            + markdown_table(["environment", "OpenBLAS core", "fc6", "fc7",
-                              "fc8", "whole forward"], rows,
-                             ["l", "l", "r", "r", "r", "r"]))
+    convs = []
+    for e in w:
+        layers = layer_medians(e["layers"])
+        conv_ms = sum(ms for n, ms, _ in layers if n.startswith("conv")
+                      and n != "conv1_1")
+        convs.append(conv_ms)
+        rows.append([e["label"].replace("ours, ", ""), fmt_num(conv_ms),
+                     fmt_stat(stat_of(e))])
+    note = ""
+    if convs[0] and med(w[0]):
+        note = ("Direct / Winograd: %.2f× for those convolutions, %.2f× for "
+                "the whole forward pass.\n\n"
+                % (convs[1] / convs[0], med(w[1]) / med(w[0])))
+    return ("## Winograd against direct convolution (fp32, 224×224)\n\n"
+            "The same library with `VGG19_DISABLE=winograd` (every 3×3 "
+            "convolution on the direct kernels), interleaved with the "
+            "default; conv2…conv5 ms: the per-layer medians of the "
+            "convolutions that use Winograd by default.\n\n" + note
+            + markdown_table(["run", "conv1_2…conv5_4 ms", "whole forward "
+                              "ms"], rows, ["l", "r", "r"]))
 
 
 def report_load_memory(res):
@@ -1381,7 +1353,7 @@ def render_report(res):
     s = res["settings"]
     parts = ["# vgg19 benchmark, %s" % s["date"], "## Machine\n\n"
              + report_machine(res)]
-    for f in (report_forward, report_features, report_paths, report_blas,
+    for f in (report_forward, report_features, report_paths, report_winograd,
               report_load_memory, report_gst, report_layers):
         text = f(res)
         if text:

@@ -69,3 +69,16 @@ vgg19_free_floats (float *p)
 {
   free (p);
 }
+
+guint16 *
+vgg19_alloc_bf16 (gsize n, const char *what, GError ** error)
+{
+  /* Two bf16 values per float slot. */
+  return (guint16 *) vgg19_alloc_floats (n / 2 + 1, what, error);
+}
+
+void
+vgg19_free_bf16 (guint16 * p)
+{
+  vgg19_free_floats ((float *) p);
+}

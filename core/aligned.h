@@ -17,6 +17,10 @@ float *vgg19_alloc_floats0 (gsize n_floats, const char *what, GError ** error);
 
 void vgg19_free_floats (float *p);
 
+/* @n bf16 values (guint16 bit patterns), aligned as above. */
+guint16 *vgg19_alloc_bf16 (gsize n, const char *what, GError ** error);
+void vgg19_free_bf16 (guint16 * p);
+
 G_END_DECLS
 
 #endif /* VGG19_ALIGNED_H */

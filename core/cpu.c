@@ -165,8 +165,9 @@ vgg19_cpu_apply_disable (Vgg19Isa best, const char *disable, guint * n_unknown)
         isa = MIN (isa, VGG19_ISA_AVX2);
       else if (g_ascii_strcasecmp (name, "avx2") == 0)
         isa = MIN (isa, VGG19_ISA_PORTABLE);
-      else if (g_ascii_strcasecmp (name, "bf16") != 0)
-        unknown++;              /* "bf16" is vgg19_cpu_apply_disable_bf16()'s */
+      else if (g_ascii_strcasecmp (name, "bf16") != 0
+          && g_ascii_strcasecmp (name, "winograd") != 0)
+        unknown++;              /* "bf16" and "winograd" are read elsewhere */
     }
     g_strfreev (names);
   }
@@ -190,8 +191,8 @@ choose_isa (void)
   isa = vgg19_cpu_apply_disable (best, disable, &n_unknown);
   if (n_unknown > 0)
     g_warning ("VGG19_DISABLE=\"%s\": %u unknown name(s) ignored "
-        "(expected \"avx512\", \"avx2\" or \"bf16\", separated by commas or "
-        "spaces)", disable, n_unknown);
+        "(expected \"avx512\", \"avx2\", \"bf16\" or \"winograd\", "
+        "separated by commas or spaces)", disable, n_unknown);
   if (isa != best)
     g_info ("using %s kernels (the CPU supports %s; VGG19_DISABLE=\"%s\")",
         vgg19_isa_name (isa), vgg19_isa_name (best), disable);
@@ -210,13 +211,49 @@ vgg19_cpu_isa (void)
   return (Vgg19Isa) (chosen - 1);
 }
 
-gboolean
-vgg19_cpu_apply_disable_bf16 (gboolean has_bf16, const char *disable)
+/* TRUE when the list @disable has @name (case-insensitive). */
+static gboolean
+disable_names (const char *disable, const char *name)
 {
   gboolean named = FALSE;
   char **names;
   guint i;
 
+  if (disable == NULL)
+    return FALSE;
+  names = g_strsplit_set (disable, ", \t", -1);
+  for (i = 0; names[i] != NULL; i++)
+    named |= g_ascii_strcasecmp (names[i], name) == 0;
+  g_strfreev (names);
+  return named;
+}
+
+gboolean
+vgg19_cpu_apply_disable_winograd (const char *disable)
+{
+  return !disable_names (disable, "winograd");
+}
+
+gboolean
+vgg19_cpu_use_winograd (void)
+{
+  static gsize chosen = 0;      /* 1 + the answer, so that 0 means "not yet" */
+
+  if (g_once_init_enter (&chosen)) {
+    const char *disable = g_getenv ("VGG19_DISABLE");
+    gboolean use = vgg19_cpu_apply_disable_winograd (disable);
+
+    g_info ("3x3 convolutions with >= 64 input channels: %s",
+        use ? "Winograd F(4x4, 3x3)" :
+        "direct (VGG19_DISABLE names \"winograd\")");
+    g_once_init_leave (&chosen, (gsize) use + 1);
+  }
+  return chosen - 1;
+}
+
+gboolean
+vgg19_cpu_apply_disable_bf16 (gboolean has_bf16, const char *disable)
+{
   if (!has_bf16)
     return FALSE;
   /* AVX512_BF16 code is AVX-512 code: whatever caps the ISA below AVX-512
@@ -224,13 +261,7 @@ vgg19_cpu_apply_disable_bf16 (gboolean has_bf16, const char *disable)
   if (vgg19_cpu_apply_disable (VGG19_ISA_AVX512, disable, NULL) !=
       VGG19_ISA_AVX512)
     return FALSE;
-  if (disable == NULL)
-    return TRUE;
-  names = g_strsplit_set (disable, ", \t", -1);
-  for (i = 0; names[i] != NULL; i++)
-    named |= g_ascii_strcasecmp (names[i], "bf16") == 0;
-  g_strfreev (names);
-  return !named;
+  return !disable_names (disable, "bf16");
 }
 
 gboolean

@@ -3,7 +3,7 @@
  * The ISA is chosen once per process from CPUID feature bits together with
  * the OS's XSAVE state (XGETBV), never from the CPU family. The environment
  * variable VGG19_DISABLE lists ISAs to ignore ("avx512", "avx2", "bf16",
- * separated by commas or spaces), so every path can be tested on one
+ * separated by commas or spaces; "winograd" turns that algorithm off), so every path can be tested on one
  * machine.
  */
 #ifndef VGG19_CPU_H
@@ -52,6 +52,14 @@ Vgg19Isa vgg19_cpu_apply_disable (Vgg19Isa best, const char *disable,
  * be used when @has_bf16 says the CPU has it and @disable is as above. */
 gboolean vgg19_cpu_apply_disable_bf16 (gboolean has_bf16,
     const char *disable);
+
+/* TRUE unless VGG19_DISABLE names "winograd", which makes every 3x3
+ * convolution use the direct kernels (to compare the two algorithms).
+ * Decided once per process. */
+gboolean vgg19_cpu_use_winograd (void);
+
+/* The rule vgg19_cpu_use_winograd() applies to @disable (as above). */
+gboolean vgg19_cpu_apply_disable_winograd (const char *disable);
 
 G_END_DECLS
 

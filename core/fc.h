@@ -1,9 +1,8 @@
-/* Fully connected layers (torch's Linear) at batch 1. Private to the core.
+/* The BLAS library's threads. Private to the core.
  *
- * At batch 1 a Linear layer is a matrix-vector product that streams its
- * weights from memory once (fc6 alone is 411 MB): it is memory-bound, and
- * OpenBLAS's sgemv already runs at memory speed, so it is used here on
- * every ISA.
+ * Linear layers use the core's own kernels (kernels/f32_gemv.h,
+ * kernels/bf16_gemv.h) on the session's threads; OpenBLAS remains for the
+ * Gram matrices of the style loss (metric.c), a real matrix product.
  */
 #ifndef VGG19_FC_H
 #define VGG19_FC_H
@@ -11,10 +10,6 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
-
-/* y = W x + b with W row-major [out][in]. */
-void vgg19_linear (const float *weights, const float *bias, guint in,
-    guint out, const float *x, float *y);
 
 /* Sets the thread count of the BLAS library (process-wide). */
 void vgg19_linear_set_threads (guint n_threads);

@@ -144,6 +144,12 @@ load_file (const char *path, GError ** error)
   if (ferror (f)) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_IO,
         "label file %s: read error", path);
+  } else if (bytes->len == 0) {
+    /* Said here, also because an empty GByteArray's data is NULL, on
+     * which parse_labels() must not do pointer arithmetic. */
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_FORMAT,
+        "label file %s is empty (expected %u class names, one per line)",
+        path, VGG19_N_CLASSES);
   } else if (bytes->len > LABELS_MAX_BYTES) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_FORMAT,
         "label file %s is larger than %d bytes, too large for a list of "

@@ -7,6 +7,9 @@
 
 #include "aligned.h"
 #include "conv3x3.h"
+#include "cpu.h"
+#include "winograd.h"
+#include "winograd_cache.h"
 #include "tensor_file.h"
 
 /* Tensor names of the classifier in the two conventions we read. */
@@ -103,7 +106,7 @@ load_conv (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
   const Vgg19RawTensor *wt, *bt;
   gsize n = (gsize) m->out_channels * m->in_channels * 9;
   float *plain = NULL;
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, winograd;
 
   wt = require_tensor (ld, wname, 4, wshape, 0, NULL, error);
   if (wt == NULL)
@@ -113,15 +116,34 @@ load_conv (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
     goto out;
 
   p->in_block = m->in_channels < VGG19_CBLOCK ? m->in_channels : VGG19_CBLOCK;
-  if ((plain = vgg19_alloc_floats (n, wname, error)) == NULL
-      || (p->weights = vgg19_alloc_floats (n, wname, error)) == NULL
-      || (p->bias = vgg19_alloc_floats (m->out_channels, bname, error)) == NULL)
+  winograd = vgg19_winograd_applies (m->in_channels, m->out_channels)
+      && vgg19_cpu_use_winograd ();
+  if ((p->bias = vgg19_alloc_floats (m->out_channels, bname, error)) == NULL)
     goto out;
-
-  if (!vgg19_tensor_file_read_f32 (ld->file, wt, plain, error))
-    goto out;
-  vgg19_pack_conv3x3_weights (plain, m->out_channels, m->in_channels,
-      p->in_block, p->weights);
+  if (winograd && model->winograd_cache) {
+    /* Already transformed: the filters themselves are not read. */
+    p->winograd_u = (float *) vgg19_winograd_cache_get (model->winograd_cache,
+        m->conv_index);
+    p->u_mapped = TRUE;
+  } else {
+    if ((plain = vgg19_alloc_floats (n, wname, error)) == NULL)
+      goto out;
+    if (winograd)
+      p->winograd_u = vgg19_alloc_floats (n / 9 * VGG19_WINOGRAD_POINTS,
+          wname, error);
+    else
+      p->weights = vgg19_alloc_floats (n, wname, error);
+    if (p->weights == NULL && p->winograd_u == NULL)
+      goto out;
+    if (!vgg19_tensor_file_read_f32 (ld->file, wt, plain, error))
+      goto out;
+    if (winograd)
+      vgg19_winograd_pack_u (plain, m->out_channels, m->in_channels,
+          p->winograd_u);
+    else
+      vgg19_pack_conv3x3_weights (plain, m->out_channels, m->in_channels,
+          p->in_block, p->weights);
+  }
   if (!vgg19_tensor_file_read_f32 (ld->file, bt, p->bias, error))
     goto out;
   model->n_parameters += wt->n_elements + bt->n_elements;
@@ -247,6 +269,8 @@ model_free (Vgg19Model * model)
   if (model->convs) {
     for (i = 0; i < model->net->n_convs; i++) {
       vgg19_free_floats (model->convs[i].weights);
+      if (!model->convs[i].u_mapped)
+        vgg19_free_floats (model->convs[i].winograd_u);
       vgg19_free_floats (model->convs[i].bias);
     }
     g_free (model->convs);
@@ -255,8 +279,30 @@ model_free (Vgg19Model * model)
     vgg19_free_floats (model->linears[i].weights);
     vgg19_free_floats (model->linears[i].bias);
   }
+  vgg19_winograd_cache_free (model->winograd_cache);
+  vgg19_model_free_bf16 (model);
+  g_mutex_clear (&model->bf16_lock);
   g_free (model->path);
   g_free (model);
+}
+
+/* Best effort: a cache that cannot be written costs the next load time,
+ * nothing else. */
+static void
+write_winograd_cache (const Vgg19Model * model)
+{
+  float **u = g_new0 (float *, model->net->n_convs);
+  GError *error = NULL;
+  guint i;
+
+  for (i = 0; i < model->net->n_convs; i++)
+    u[i] = model->convs[i].winograd_u;
+  if (!vgg19_winograd_cache_write (model->path, model->net, u, &error)) {
+    g_info ("%s (the next load computes the Winograd filters again)",
+        error->message);
+    g_error_free (error);
+  }
+  g_free (u);
 }
 
 Vgg19Model *
@@ -280,10 +326,13 @@ vgg19_model_load (const char *path, GError ** error)
 
   model = g_new0 (Vgg19Model, 1);
   model->ref_count = 1;
+  g_mutex_init (&model->bf16_lock);
   model->path = g_strdup (path);
   model->format = vgg19_tensor_file_format (ld.file);
   model->net = vgg19_network_get (arch);
   model->convs = g_new0 (Vgg19ConvParams, model->net->n_convs);
+  if (vgg19_cpu_use_winograd ())
+    model->winograd_cache = vgg19_winograd_cache_open (path, model->net);
 
   classifier = detect_classifier (&ld);
   model->has_classifier = classifier != NULL;
@@ -300,6 +349,8 @@ vgg19_model_load (const char *path, GError ** error)
   }
   if (!check_no_extra_tensors (&ld, arch, error))
     goto fail;
+  if (vgg19_cpu_use_winograd () && model->winograd_cache == NULL)
+    write_winograd_cache (model);
 
   g_debug ("%s: %s (%s names, %s, %s), %" G_GUINT64_FORMAT " parameters%s",
       path, vgg19_arch_name (arch),

@@ -4,7 +4,15 @@
  * it measured. The JSON and XML files are kept parseable after every
  * frame: their closing brackets (the "tail") are written after each frame
  * and overwritten by the next one, in a single write at the tail's
- * offset. */
+ * offset.
+ *
+ * A write that fails part way (a full disk, a file size limit) would
+ * leave half a record over the old tail: the file is then cut back to
+ * the records written whole and its tail written again, in the bytes it
+ * already had, so that it still parses (CSV: no half line). A new log is
+ * made under a temporary name and renamed into place once its header is
+ * written, so that one that cannot be started leaves whatever was there
+ * (an earlier log) as it was. */
 #include <vgg19/metric.h>
 
 #include <errno.h>
@@ -12,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #define JSON_OPEN_TAIL "\n  ]\n}\n"
@@ -245,6 +254,22 @@ write_at (Vgg19ScoreLog * log, off_t offset, const GString * s,
   return TRUE;
 }
 
+/* After a failed write at the tail: the file as it was before it, the
+ * records written whole and the tail. Best effort; the error already set
+ * stays the one reported. */
+static void
+restore_tail (Vgg19ScoreLog * log)
+{
+  GString *tail = g_string_new (log->format == VGG19_LOG_JSON ?
+      JSON_OPEN_TAIL : "");
+
+  if (write_at (log, log->tail_offset, tail, NULL)
+      && ftruncate (log->fd, log->tail_offset + (off_t) tail->len) != 0)
+    g_debug ("cannot cut the score log %s back: %s", log->path,
+        g_strerror (errno));
+  g_string_free (tail, TRUE);
+}
+
 static void
 build_header (Vgg19ScoreLog * log, const char *const *params, GString * s)
 {
@@ -309,6 +334,8 @@ vgg19_score_log_new (const char *path, Vgg19LogFormat format,
 {
   Vgg19ScoreLog *log;
   GString *header;
+  GStatBuf st;
+  char *temp = NULL;
   gboolean ok;
   guint i;
 
@@ -335,12 +362,20 @@ vgg19_score_log_new (const char *path, Vgg19LogFormat format,
   log->format = format;
   log->names = g_strdupv ((char **) score_names);
   log->n_names = g_strv_length (log->names);
-  log->fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  /* a regular file (or none yet) is replaced once the new one has its
+   * header; anything else (a device, a symbolic link) is written as it is */
+  if (g_lstat (path, &st) == 0 ? S_ISREG (st.st_mode) : errno == ENOENT) {
+    temp = g_strdup_printf ("%s.XXXXXX", path);
+    log->fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0666);
+  } else {
+    log->fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  }
   if (log->fd < 0) {
     int e = errno;
 
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_IO,
         "cannot create the score log %s: %s", path, g_strerror (e));
+    g_free (temp);
     vgg19_score_log_free (log);
     return NULL;
   }
@@ -354,6 +389,16 @@ vgg19_score_log_new (const char *path, Vgg19LogFormat format,
     g_string_append (header, XML_OPEN_TAIL);
   ok = write_at (log, 0, header, error);
   g_string_free (header, TRUE);
+  if (ok && temp && g_rename (temp, path) != 0) {
+    int e = errno;
+
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_IO,
+        "cannot create the score log %s: %s", path, g_strerror (e));
+    ok = FALSE;
+  }
+  if (!ok && temp)
+    g_unlink (temp);
+  g_free (temp);
   if (!ok) {
     vgg19_score_log_free (log);
     return NULL;
@@ -417,6 +462,8 @@ vgg19_score_log_add_frame (Vgg19ScoreLog * log, guint64 frame,
   if (ok) {
     log->tail_offset += (off_t) record_len;
     log->n_frames++;
+  } else {
+    restore_tail (log);
   }
   return ok;
 }
@@ -544,6 +591,8 @@ vgg19_score_log_finish (Vgg19ScoreLog * log, const Vgg19PooledScore * pooled,
     append_pooled_csv (log, pooled, s);
   append_aggregate (log, aggregate_names, aggregate_values, s);
   ok = write_at (log, log->tail_offset, s, error);
+  if (!ok)
+    restore_tail (log);
   if (ok && ftruncate (log->fd, log->tail_offset + (off_t) s->len) != 0) {
     int e = errno;
 

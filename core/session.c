@@ -3,19 +3,43 @@
 #include <string.h>
 
 #include "aligned.h"
+#include "bf16_kernels.h"
 #include "conv3x3.h"
 #include "cpu.h"
+#include "f32_gemv.h"
 #include "fc.h"
 #include "l2pool.h"
 #include "layout.h"
 #include "model.h"
 #include "threadpool.h"
+#include "winograd.h"
 
 typedef struct
 {
   Vgg19Tensor tensor;
   float *storage;
 } Output;
+
+/* How a Winograd layer's work is cut (see plan_winograd()). */
+typedef struct
+{
+  guint n_tiles;                /* the layer's tiles */
+  guint tiles_x;
+  guint chunk;                  /* tiles per chunk: V's and M's rows */
+  guint n_chunks;
+  guint group;                  /* output blocks per item */
+  guint n_groups;
+} WinogradPlan;
+
+/* A thread's Winograd scratch: V of the chunk it transformed last, and M
+ * of its current item. */
+typedef struct
+{
+  float *v;
+  guint16 *v16;                 /* v in bf16 (bf16 sessions) */
+  float *m;
+  int v_chunk;                  /* chunk held in v, or -1 */
+} WinogradScratch;
 
 struct _Vgg19Session
 {
@@ -24,6 +48,12 @@ struct _Vgg19Session
   Vgg19ThreadPool *pool;
   Vgg19Isa isa;
   const Vgg19Conv3x3Kernel *conv;
+  const Vgg19WinogradKernel *winograd;
+  const Vgg19F32GemvKernel *gemv;
+  /* bf16 sessions: the bf16 kernels, else NULL. Winograd products and
+   * Linear layers then run in bf16 (model->conv_u16, linear_w16); the
+   * transforms, the first convolution and everything else in float32. */
+  const Vgg19Bf16Kernels *bf16;
 
   /* The plan, valid when `planned`. */
   gboolean planned;
@@ -37,6 +67,9 @@ struct _Vgg19Session
   float *act[2];                /* ping-pong activations, blocked */
   float *flat;                  /* adaptive-pooled, flattened pool5 */
   float *fc_out[3];
+  guint16 *fc_in16;             /* a Linear layer's input in bf16 */
+  WinogradPlan *winograd_plans; /* per module (conv modules only) */
+  WinogradScratch *scratch;     /* per thread */
 
   gboolean profiling;
   GArray *profile;              /* Vgg19LayerTime */
@@ -61,6 +94,16 @@ plan_free (Vgg19Session * s)
   g_clear_pointer (&s->flat, vgg19_free_floats);
   for (i = 0; i < 3; i++)
     g_clear_pointer (&s->fc_out[i], vgg19_free_floats);
+  if (s->scratch) {
+    for (i = 0; i < vgg19_thread_pool_get_n_threads (s->pool); i++) {
+      vgg19_free_floats (s->scratch[i].v);
+      vgg19_free_bf16 (s->scratch[i].v16);
+      vgg19_free_floats (s->scratch[i].m);
+    }
+    g_clear_pointer (&s->scratch, g_free);
+  }
+  g_clear_pointer (&s->winograd_plans, g_free);
+  g_clear_pointer (&s->fc_in16, vgg19_free_bf16);
   s->planned = FALSE;
 }
 
@@ -73,11 +116,15 @@ vgg19_session_new (Vgg19Model * model, guint n_threads,
 
   g_return_val_if_fail (model != NULL, NULL);
 
-  if (precision != VGG19_PRECISION_FP32) {
-    g_set_error (error, VGG19_ERROR, VGG19_ERROR_UNSUPPORTED,
-        "precision bf16 is not available in this version (use fp32)");
+  if (precision != VGG19_PRECISION_FP32
+      && precision != VGG19_PRECISION_BF16) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "unknown precision %d (fp32 or bf16)", (int) precision);
     return NULL;
   }
+  if (precision == VGG19_PRECISION_BF16
+      && !vgg19_model_prepare_bf16 (model, error))
+    return NULL;
   pool = vgg19_thread_pool_new (n_threads, error);
   if (pool == NULL)
     return NULL;
@@ -88,6 +135,10 @@ vgg19_session_new (Vgg19Model * model, guint n_threads,
   s->pool = pool;
   s->isa = vgg19_cpu_isa ();
   s->conv = vgg19_conv3x3_select (s->isa);
+  s->winograd = vgg19_winograd_select (s->isa);
+  s->gemv = vgg19_f32_gemv_select (s->isa);
+  if (precision == VGG19_PRECISION_BF16)
+    s->bf16 = vgg19_bf16_kernels_select (vgg19_cpu_use_avx512_bf16 ());
   s->profile = g_array_new (FALSE, FALSE, sizeof (Vgg19LayerTime));
   vgg19_linear_set_threads (vgg19_thread_pool_get_n_threads (pool));
   return s;
@@ -124,6 +175,87 @@ add_output (Vgg19Session * s, guint module, GError ** error)
   return TRUE;
 }
 
+/* Cuts a Winograd layer into items (chunk of tiles, group of output
+ * blocks), each run by one thread with its own V and M.
+ *
+ * Chunks: V of a chunk is 36 * IC * chunk floats; about 1 MB keeps it
+ * close to the core (L2) for the early layers, where there are thousands
+ * of tiles. Every chunk reads all of U once, though, and U is large in
+ * the deep layers (36 MB at 512 x 512 channels, more than the caches), so
+ * a chunk never has fewer than 48 tiles: at 224 x 224 conv4 (49 tiles)
+ * and conv5 (16) run as one chunk and read U once.
+ * Groups: when there are too few chunks to keep every thread busy, the
+ * output blocks are split too; each thread then transforms the chunk's
+ * input itself, which costs far less than the products. */
+static void
+plan_winograd (WinogradPlan * p, guint ic, guint oc, guint height,
+    guint width, guint n_threads, guint ob_step)
+{
+  const guint v_budget = 1u << 18;      /* floats: 1 MB */
+  const guint min_chunk = 48;
+  const guint out_blocks = oc / VGG19_CBLOCK;
+  guint chunk, want_groups;
+
+  p->tiles_x = (width + VGG19_WINOGRAD_OUT - 1) / VGG19_WINOGRAD_OUT;
+  p->n_tiles = p->tiles_x *
+      ((height + VGG19_WINOGRAD_OUT - 1) / VGG19_WINOGRAD_OUT);
+  chunk = MAX (v_budget / (VGG19_WINOGRAD_POINTS * ic), min_chunk);
+  chunk = MIN (chunk, p->n_tiles);
+  p->n_chunks = (p->n_tiles + chunk - 1) / chunk;
+  p->chunk = (p->n_tiles + p->n_chunks - 1) / p->n_chunks;
+
+  /* At least 4 items per thread, so one slowed thread does not hold up
+   * the layer. */
+  want_groups = (4 * n_threads + p->n_chunks - 1) / p->n_chunks;
+  want_groups = CLAMP (want_groups, 1, out_blocks);
+  p->group = (out_blocks + want_groups - 1) / want_groups;
+  p->group = (p->group + ob_step - 1) / ob_step * ob_step;
+  p->group = MIN (p->group, out_blocks);
+  p->n_groups = (out_blocks + p->group - 1) / p->group;
+}
+
+static gboolean
+allocate_winograd (Vgg19Session * s, GError ** error)
+{
+  const guint n_threads = vgg19_thread_pool_get_n_threads (s->pool);
+  gsize v_floats = 0, m_floats = 0;
+  guint i, last = MIN (s->last, s->net->n_features - 1);
+
+  s->winograd_plans = g_new0 (WinogradPlan, s->net->n_modules);
+  for (i = 0; i <= last && i < s->net->n_features; i++) {
+    const Vgg19Module *m = &s->net->modules[i];
+    WinogradPlan *p = &s->winograd_plans[i];
+
+    if (m->kind != VGG19_MODULE_CONV
+        || s->model->convs[m->conv_index].winograd_u == NULL)
+      continue;
+    plan_winograd (p, m->in_channels, m->out_channels, s->heights[i],
+        s->widths[i], n_threads, s->winograd->gemm_ob_step);
+    v_floats = MAX (v_floats,
+        (gsize) VGG19_WINOGRAD_POINTS * m->in_channels * p->chunk);
+    m_floats = MAX (m_floats, (gsize) VGG19_WINOGRAD_POINTS * p->group *
+        VGG19_CBLOCK * p->chunk);
+  }
+  if (v_floats == 0)
+    return TRUE;
+  s->scratch = g_new0 (WinogradScratch, n_threads);
+  for (i = 0; i < n_threads; i++) {
+    /* Zero-filled: a bf16 session converts whole chunks, rows past a
+     * partial chunk's end included. */
+    s->scratch[i].v = vgg19_alloc_floats0 (v_floats, "Winograd scratch",
+        error);
+    if (s->bf16 && s->scratch[i].v != NULL)
+      s->scratch[i].v16 = vgg19_alloc_bf16 (v_floats, "Winograd scratch",
+          error);
+    s->scratch[i].m = vgg19_alloc_floats (m_floats, "Winograd scratch",
+        error);
+    if (s->scratch[i].v == NULL || s->scratch[i].m == NULL
+        || (s->bf16 && s->scratch[i].v16 == NULL))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 allocate_buffers (Vgg19Session * s, GError ** error)
 {
@@ -157,6 +289,12 @@ allocate_buffers (Vgg19Session * s, GError ** error)
         error);
     if (s->flat == NULL)
       return FALSE;
+    if (s->bf16) {
+      s->fc_in16 = vgg19_alloc_bf16 (fc6->in_channels, "the pooled features",
+          error);
+      if (s->fc_in16 == NULL)
+        return FALSE;
+    }
     for (i = s->net->n_features; i <= s->last; i++) {
       const Vgg19Module *m = &s->net->modules[i];
 
@@ -236,7 +374,7 @@ vgg19_session_reshape (Vgg19Session * s, guint width, guint height,
     if (j < n_taps && !add_output (s, i, error))
       goto fail;
   }
-  if (!allocate_buffers (s, error))
+  if (!allocate_buffers (s, error) || !allocate_winograd (s, error))
     goto fail;
 
   s->planned = TRUE;
@@ -300,6 +438,93 @@ run_conv (Vgg19Session * s, const Vgg19ConvParams * p,
 
   vgg19_thread_pool_run (s->pool, job.n_groups * dst->height, conv_items,
       &job);
+}
+
+typedef struct
+{
+  Vgg19Session *s;
+  const WinogradPlan *plan;
+  Vgg19WinogradLayer layer;
+  const float *u;
+  const guint16 *u16;           /* bf16 products when set */
+  guint ic, out_blocks;
+} WinogradJob;
+
+/* Items are (chunk, group) pairs, chunk-major, so a thread that takes
+ * consecutive items of one chunk transforms its input once. */
+static void
+winograd_items (gpointer data, guint thread, guint begin, guint end)
+{
+  const WinogradJob *job = data;
+  const WinogradPlan *p = job->plan;
+  const Vgg19WinogradKernel *k = job->s->winograd;
+  WinogradScratch *sc = &job->s->scratch[thread];
+  guint item;
+
+  for (item = begin; item < end; item++) {
+    const guint chunk = item / p->n_groups, group = item % p->n_groups;
+    const guint first = chunk * p->chunk;
+    const guint n = MIN (p->chunk, p->n_tiles - first);
+    const guint ob = group * p->group;
+    const guint nb = MIN (p->group, job->out_blocks - ob);
+    guint pt;
+
+    const gsize v_point = (gsize) job->ic * p->chunk;
+
+    if (sc->v_chunk != (int) chunk) {
+      k->input (&job->layer, first, n, sc->v, p->chunk);
+      if (job->u16)
+        job->s->bf16->convert (sc->v, sc->v16,
+            VGG19_WINOGRAD_POINTS * v_point);
+      sc->v_chunk = (int) chunk;
+    }
+    for (pt = 0; pt < VGG19_WINOGRAD_POINTS; pt++) {
+      const gsize u_at = ((gsize) pt * job->out_blocks + ob) * job->ic *
+          VGG19_CBLOCK;
+      float *m = sc->m + (gsize) pt * nb * VGG19_CBLOCK * p->chunk;
+
+      if (job->u16)
+        job->s->bf16->winograd_gemm (sc->v16 + pt * v_point,
+            job->u16 + u_at, m, job->ic, p->chunk, 0, nb, 0, n);
+      else
+        k->gemm (sc->v + pt * v_point, job->u + u_at, m, job->ic, p->chunk,
+            0, nb, 0, n);
+    }
+    k->output (&job->layer, sc->m, p->chunk, first, n, ob, nb);
+  }
+}
+
+static void
+run_winograd (Vgg19Session * s, const WinogradPlan * plan,
+    const Vgg19ConvParams * p, const guint16 * u16,
+    const Vgg19Blocked * src, const Vgg19Blocked * dst, gboolean relu)
+{
+  WinogradJob job;
+  guint i;
+
+  job.s = s;
+  job.plan = plan;
+  job.u = p->winograd_u;
+  job.u16 = s->bf16 ? u16 : NULL;
+  job.ic = src->channels;
+  job.out_blocks = vgg19_blocked_n_blocks (dst);
+  job.layer.input = src->data;
+  job.layer.in_block_stride = vgg19_blocked_block_stride (src);
+  job.layer.in_row_stride = vgg19_blocked_row_stride (src);
+  job.layer.in_blocks = vgg19_blocked_n_blocks (src);
+  job.layer.output = dst->data;
+  job.layer.out_block_stride = vgg19_blocked_block_stride (dst);
+  job.layer.out_row_stride = vgg19_blocked_row_stride (dst);
+  job.layer.bias = p->bias;
+  job.layer.relu = relu;
+  job.layer.height = dst->height;
+  job.layer.width = dst->width;
+  job.layer.tiles_x = plan->tiles_x;
+
+  for (i = 0; i < vgg19_thread_pool_get_n_threads (s->pool); i++)
+    s->scratch[i].v_chunk = -1;
+  vgg19_thread_pool_run_indexed (s->pool, plan->n_chunks * plan->n_groups,
+      winograd_items, &job);
 }
 
 typedef struct
@@ -395,8 +620,15 @@ run_features (Vgg19Session * s, Vgg19Blocked * cur)
          * wanted or the run stops here. */
         gboolean fuse = s->output_index[i] < 0 && i < last;
 
+        const Vgg19ConvParams *p = &s->model->convs[m->conv_index];
+
         vgg19_blocked_zero_border (&dst);
-        run_conv (s, &s->model->convs[m->conv_index], cur, &dst, fuse);
+        if (p->winograd_u)
+          run_winograd (s, &s->winograd_plans[i], p,
+              s->bf16 ? s->model->conv_u16[m->conv_index] : NULL, cur, &dst,
+              fuse);
+        else
+          run_conv (s, p, cur, &dst, fuse);
         extract_blocked (s, i, &dst);
         record_time (s, m, start, 2e-9 * s->heights[i] * s->widths[i] *
             m->out_channels * m->in_channels * 9);
@@ -427,6 +659,53 @@ run_features (Vgg19Session * s, Vgg19Blocked * cur)
   }
 }
 
+typedef struct
+{
+  const Vgg19F32GemvKernel *kernel;
+  const Vgg19LinearParams *p;
+  const float *x;
+  float *y;
+  guint in, out, step;
+  /* bf16: */
+  const Vgg19Bf16Kernels *bf16;
+  const guint16 *w16, *x16;
+} LinearJob;
+
+/* Items are groups of `step` rows. */
+static void
+linear_rows (gpointer data, guint begin, guint end)
+{
+  const LinearJob *job = data;
+  const guint row_end = MIN (end * job->step, job->out);
+
+  if (job->w16)
+    job->bf16->gemv (job->w16, job->in, job->p->bias, job->x16, job->in,
+        job->y, begin * job->step, row_end);
+  else
+    job->kernel->run (job->p->weights, job->p->bias, job->x, job->in,
+        job->y, begin * job->step, row_end);
+}
+
+static void
+run_linear (Vgg19Session * s, guint index, guint in, guint out,
+    const float *x, float *y)
+{
+  LinearJob job = { s->gemv, &s->model->linears[index], x, y, in, out,
+    s->gemv->rows_step, NULL, NULL, NULL
+  };
+
+  if (s->bf16) {
+    /* The input is rounded once here, not once per thread. */
+    s->bf16->convert (x, s->fc_in16, in);
+    job.bf16 = s->bf16;
+    job.w16 = s->model->linear_w16[index];
+    job.x16 = s->fc_in16;
+    job.step = s->bf16->gemv_rows;
+  }
+  vgg19_thread_pool_run (s->pool, (out + job.step - 1) / job.step,
+      linear_rows, &job);
+}
+
 static void
 run_classifier (Vgg19Session * s, const Vgg19Blocked * pool5)
 {
@@ -448,11 +727,9 @@ run_classifier (Vgg19Session * s, const Vgg19Blocked * pool5)
 
     start = s->profiling ? g_get_monotonic_time () : 0;
     if (m->kind == VGG19_MODULE_LINEAR) {
-      const Vgg19LinearParams *p = &s->model->linears[m->conv_index];
       float *y = s->fc_out[m->conv_index];
 
-      vgg19_linear (p->weights, p->bias, m->in_channels, m->out_channels, x,
-          y);
+      run_linear (s, m->conv_index, m->in_channels, m->out_channels, x, y);
       extract_vector (s, i, y, m->out_channels);
       record_time (s, m, start, 2e-9 * m->in_channels * m->out_channels);
       x = y;

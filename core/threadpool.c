@@ -5,10 +5,17 @@
 
 #include <vgg19/vgg19.h>
 
+typedef struct
+{
+  Vgg19ThreadPool *pool;
+  guint index;                  /* 1 .. n_threads - 1 */
+} Worker;
+
 struct _Vgg19ThreadPool
 {
   guint n_threads;
   GThread **workers;
+  Worker *worker_args;
 
   GMutex lock;
   GCond wake;                   /* workers: a new loop or shutdown */
@@ -17,8 +24,9 @@ struct _Vgg19ThreadPool
   gboolean shutdown;
   guint busy_workers;
 
-  /* The current loop. */
+  /* The current loop: fn, or indexed_fn when that is set. */
   Vgg19ParallelFn fn;
+  Vgg19ParallelThreadFn indexed_fn;
   gpointer user_data;
   guint n_items;
   guint chunk;
@@ -26,7 +34,7 @@ struct _Vgg19ThreadPool
 };
 
 static void
-run_chunks (Vgg19ThreadPool * pool)
+run_chunks (Vgg19ThreadPool * pool, guint thread)
 {
   for (;;) {
     guint begin = (guint) g_atomic_int_add (&pool->next_item, (gint) pool->chunk);
@@ -35,14 +43,19 @@ run_chunks (Vgg19ThreadPool * pool)
     if (begin >= pool->n_items)
       break;
     end = MIN (begin + pool->chunk, pool->n_items);
-    pool->fn (pool->user_data, begin, end);
+    if (pool->indexed_fn)
+      pool->indexed_fn (pool->user_data, thread, begin, end);
+    else
+      pool->fn (pool->user_data, begin, end);
   }
 }
 
 static gpointer
 worker_main (gpointer data)
 {
-  Vgg19ThreadPool *pool = data;
+  Worker *w = data;
+  Vgg19ThreadPool *pool = w->pool;
+  const guint index = w->index;
   guint64 seen = 0;
 
   g_mutex_lock (&pool->lock);
@@ -54,7 +67,7 @@ worker_main (gpointer data)
     seen = pool->generation;
     g_mutex_unlock (&pool->lock);
 
-    run_chunks (pool);
+    run_chunks (pool, index);
 
     g_mutex_lock (&pool->lock);
     if (--pool->busy_workers == 0)
@@ -85,11 +98,15 @@ vgg19_thread_pool_new (guint n_threads, GError ** error)
   g_cond_init (&pool->wake);
   g_cond_init (&pool->done);
   pool->workers = g_new0 (GThread *, n_threads);
+  pool->worker_args = g_new0 (Worker, n_threads);
 
   for (i = 1; i < n_threads; i++) {
     GError *thread_error = NULL;
 
-    pool->workers[i] = g_thread_try_new ("vgg19-worker", worker_main, pool,
+    pool->worker_args[i].pool = pool;
+    pool->worker_args[i].index = i;
+    pool->workers[i] = g_thread_try_new ("vgg19-worker", worker_main,
+        &pool->worker_args[i],
         &thread_error);
     if (pool->workers[i] == NULL) {
       g_set_error (error, VGG19_ERROR, VGG19_ERROR_NO_MEMORY,
@@ -110,21 +127,25 @@ vgg19_thread_pool_get_n_threads (const Vgg19ThreadPool * pool)
   return pool->n_threads;
 }
 
-void
-vgg19_thread_pool_run (Vgg19ThreadPool * pool, guint n_items,
-    Vgg19ParallelFn fn, gpointer user_data)
+static void
+run_loop (Vgg19ThreadPool * pool, guint n_items, Vgg19ParallelFn fn,
+    Vgg19ParallelThreadFn indexed_fn, gpointer user_data)
 {
   guint n_workers = pool->n_threads - 1;
 
   if (n_items == 0)
     return;
   if (n_workers == 0 || n_items == 1) {
-    fn (user_data, 0, n_items);
+    if (indexed_fn)
+      indexed_fn (user_data, 0, 0, n_items);
+    else
+      fn (user_data, 0, n_items);
     return;
   }
 
   g_mutex_lock (&pool->lock);
   pool->fn = fn;
+  pool->indexed_fn = indexed_fn;
   pool->user_data = user_data;
   pool->n_items = n_items;
   /* Several chunks per thread so that a thread slowed down by the rest of
@@ -137,12 +158,26 @@ vgg19_thread_pool_run (Vgg19ThreadPool * pool, guint n_items,
   g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
 
-  run_chunks (pool);
+  run_chunks (pool, 0);
 
   g_mutex_lock (&pool->lock);
   while (pool->busy_workers > 0)
     g_cond_wait (&pool->done, &pool->lock);
   g_mutex_unlock (&pool->lock);
+}
+
+void
+vgg19_thread_pool_run (Vgg19ThreadPool * pool, guint n_items,
+    Vgg19ParallelFn fn, gpointer user_data)
+{
+  run_loop (pool, n_items, fn, NULL, user_data);
+}
+
+void
+vgg19_thread_pool_run_indexed (Vgg19ThreadPool * pool, guint n_items,
+    Vgg19ParallelThreadFn fn, gpointer user_data)
+{
+  run_loop (pool, n_items, NULL, fn, user_data);
 }
 
 void
@@ -160,6 +195,7 @@ vgg19_thread_pool_free (Vgg19ThreadPool * pool)
     if (pool->workers[i])
       g_thread_join (pool->workers[i]);
   g_free (pool->workers);
+  g_free (pool->worker_args);
   g_mutex_clear (&pool->lock);
   g_cond_clear (&pool->wake);
   g_cond_clear (&pool->done);

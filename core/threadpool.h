@@ -17,6 +17,12 @@ typedef struct _Vgg19ThreadPool Vgg19ThreadPool;
  * on disjoint ranges. */
 typedef void (*Vgg19ParallelFn) (gpointer user_data, guint begin, guint end);
 
+/* As Vgg19ParallelFn, also told which thread runs the range: @thread is
+ * 0 for the calling thread and 1 .. n_threads - 1 for the workers, so a
+ * loop can give each thread scratch memory of its own. */
+typedef void (*Vgg19ParallelThreadFn) (gpointer user_data, guint thread,
+    guint begin, guint end);
+
 /* @n_threads: total threads including the caller; 0 = one per core. */
 Vgg19ThreadPool *vgg19_thread_pool_new (guint n_threads, GError ** error);
 
@@ -27,6 +33,10 @@ guint vgg19_thread_pool_get_n_threads (const Vgg19ThreadPool * pool);
  * time per pool. */
 void vgg19_thread_pool_run (Vgg19ThreadPool * pool, guint n_items,
     Vgg19ParallelFn fn, gpointer user_data);
+
+/* vgg19_thread_pool_run() with the thread index passed to @fn. */
+void vgg19_thread_pool_run_indexed (Vgg19ThreadPool * pool, guint n_items,
+    Vgg19ParallelThreadFn fn, gpointer user_data);
 
 void vgg19_thread_pool_free (Vgg19ThreadPool * pool);
 

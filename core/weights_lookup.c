@@ -2,6 +2,8 @@
  * tell them when there is none. */
 #include <vgg19/vgg19.h>
 
+#include "cache_dir.h"
+
 #ifndef VGG19_DATADIR
 #error "VGG19_DATADIR must be defined by the build"
 #endif
@@ -20,8 +22,8 @@ vgg19_weights_help (void)
 /* The user cache directory as the XDG spec defines it. Read from the
  * environment on every call: g_get_user_cache_dir() caches its answer at
  * the first call, which would hide later changes (and tests make some). */
-static char *
-user_cache_dir (void)
+char *
+vgg19_user_cache_dir (void)
 {
   const char *xdg = g_getenv ("XDG_CACHE_HOME");
   const char *home;
@@ -73,7 +75,7 @@ find_named (const char *explicit_path, const char *env_name,
     return found;
   }
 
-  cache_dir = user_cache_dir ();
+  cache_dir = vgg19_user_cache_dir ();
   candidates[0] = g_build_filename (cache_dir, "vgg19", file_name, NULL);
   candidates[1] = g_build_filename (VGG19_DATADIR, file_name, NULL);
   g_free (cache_dir);

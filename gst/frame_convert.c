@@ -13,7 +13,10 @@
  * BT.2020, ...) and the range's offsets and scales, as GStreamer defines
  * them. Chroma is taken from the sample covering the pixel (no
  * interpolation between chroma samples), which is what GStreamer's own
- * converter does when it does not resample chroma.
+ * converter does when it does not resample chroma; in interlaced frames,
+ * from the pixel's own field (4:2:0 chroma rows alternate between the
+ * fields). Interlaced frames are otherwise analysed as the whole woven
+ * frame.
  *
  * The arithmetic is fixed point with 16 fractional bits through tables of
  * 256 entries per component, so each output is the exact conversion
@@ -348,9 +351,28 @@ packed_to_rgb (const GstVideoFrame * frame, const guint8 * levels,
   }
 }
 
+/* The row of a component sampled every 2^@sub rows that covers picture
+ * row @y. In an interlaced frame each field has its own chroma: 4:2:0
+ * chroma rows alternate between the fields (rows 0, 2, 4... the top
+ * field's, 1, 3, 5... the bottom one's), so row y takes chroma row
+ * 2 * (y / 4) + y % 2, as GStreamer unpacks interlaced 4:2:0 (whose
+ * chroma planes it lays out for a height rounded up to 4, so that the
+ * row is always there). */
+static inline guint
+component_row (guint y, guint sub, gboolean interlaced, guint n_rows)
+{
+  guint row;
+
+  if (!interlaced || sub != 1)
+    return y >> sub;
+  row = ((y >> 2) << 1) | (y & 1);
+  return MIN (row, n_rows - 1);
+}
+
 /* Any 8-bit YUV layout, through the component description of the format:
- * component c of pixel (x, y) is at row y >> h_sub[c], column
- * x >> w_sub[c] of its plane. */
+ * component c of pixel (x, y) is at row y >> h_sub[c] (per field in an
+ * interlaced frame, see component_row()), column x >> w_sub[c] of its
+ * plane. */
 static void
 yuv_to_rgb (const GstVgg19FrameConverter * conv, const GstVideoFrame * frame,
     guint8 * rgb, gsize stride)
@@ -358,7 +380,8 @@ yuv_to_rgb (const GstVgg19FrameConverter * conv, const GstVideoFrame * frame,
   const GstVideoFormatInfo *finfo = frame->info.finfo;
   guint width = GST_VIDEO_FRAME_WIDTH (frame);
   guint height = GST_VIDEO_FRAME_HEIGHT (frame);
-  guint pstride[3], wsub[3], hsub[3];
+  gboolean interlaced = GST_VIDEO_FRAME_IS_INTERLACED (frame);
+  guint pstride[3], wsub[3], hsub[3], n_rows[3];
   gsize rstride[3];
   guint c, x, y;
 
@@ -367,15 +390,17 @@ yuv_to_rgb (const GstVgg19FrameConverter * conv, const GstVideoFrame * frame,
     rstride[c] = GST_VIDEO_FRAME_COMP_STRIDE (frame, c);
     wsub[c] = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c);
     hsub[c] = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c);
+    n_rows[c] = interlaced && hsub[c] == 1 ? GST_ROUND_UP_4 (height) >> 1 :
+        (guint) GST_VIDEO_FRAME_COMP_HEIGHT (frame, c);
   }
 
   for (y = 0; y < height; y++) {
     const guint8 *row_y = (const guint8 *) GST_VIDEO_FRAME_COMP_DATA (frame,
-        0) + (y >> hsub[0]) * rstride[0];
+        0) + component_row (y, hsub[0], interlaced, n_rows[0]) * rstride[0];
     const guint8 *row_u = (const guint8 *) GST_VIDEO_FRAME_COMP_DATA (frame,
-        1) + (y >> hsub[1]) * rstride[1];
+        1) + component_row (y, hsub[1], interlaced, n_rows[1]) * rstride[1];
     const guint8 *row_v = (const guint8 *) GST_VIDEO_FRAME_COMP_DATA (frame,
-        2) + (y >> hsub[2]) * rstride[2];
+        2) + component_row (y, hsub[2], interlaced, n_rows[2]) * rstride[2];
     guint8 *d = rgb + y * stride;
 
     for (x = 0; x < width; x++, d += 3) {

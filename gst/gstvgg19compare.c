@@ -288,6 +288,8 @@ struct _GstVgg19Compare
   guint pooled_interval;
   guint worst_frames;
   guint64 frames_compared;
+  /* from start() to stop(): the properties but post-messages are fixed */
+  gboolean started;
 
   /* from start() to stop(), in the aggregation thread */
   Input inputs[2];
@@ -869,6 +871,28 @@ map_frame (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf,
   return TRUE;
 }
 
+/* Runs the reference frame held through the network, unless it was.
+ * FALSE with an error posted. */
+static gboolean
+ensure_reference_features (GstVgg19Compare * self)
+{
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (gst_vgg19_frame_comparer_has_reference (self->comparer))
+    return TRUE;
+  if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
+    return FALSE;
+  ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame, &error);
+  gst_video_frame_unmap (&frame);
+  if (!ok) {
+    POST_ERROR (self, error);
+    g_error_free (error);
+  }
+  return ok;
+}
+
 /* Compares @buf (writable) with the reference frame held; attaches the
  * metas, posts the message and writes the log. */
 static gboolean
@@ -884,15 +908,8 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
   guint64 compared;
   guint i, interval;
 
-  if (!gst_vgg19_frame_comparer_has_reference (self->comparer)) {
-    if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
-      return FALSE;
-    ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame,
-        &error);
-    gst_video_frame_unmap (&frame);
-    if (!ok)
-      goto failed;
-  }
+  if (!ensure_reference_features (self))
+    return FALSE;
 
   if (!map_frame (self, GST_VGG19_INPUT_DISTORTED, buf, &frame))
     return FALSE;
@@ -1146,6 +1163,14 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       if (!gst_video_info_from_caps (&info, caps)) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
             ("invalid %s caps %" GST_PTR_FORMAT, input_roles[input], caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      /* a reference frame held past its place in its input's queue (it
+       * lasts until the next one) was made with the caps before: it goes
+       * through the network now, while they still describe it */
+      if (input == GST_VGG19_INPUT_REFERENCE && self->reference
+          && in->have_info && !ensure_reference_features (self)) {
         gst_event_unref (event);
         return FALSE;
       }
@@ -1415,6 +1440,7 @@ gst_vgg19_compare_start (GstAggregator * agg)
   threads = self->threads;
   precision = self->precision;
   self->frames_compared = 0;
+  self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   custom.layers = layers;
@@ -1513,6 +1539,9 @@ gst_vgg19_compare_stop (GstAggregator * agg)
     gst_clear_caps (&self->inputs[i].caps);
     self->inputs[i].have_info = FALSE;
   }
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -1526,7 +1555,18 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (object);
 
+  /* the model, metrics and log are made with them at READY->PAUSED: a
+   * change then would apply to no frame, and the log's header and the
+   * scores would no longer match */
   GST_OBJECT_LOCK (self);
+  if (self->started && !(pspec->flags & GST_PARAM_MUTABLE_PLAYING)) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+        ("The %s property of %s cannot change while it is paused or "
+            "playing: the new value is ignored. Set it in the NULL or READY "
+            "state.", pspec->name, GST_ELEMENT_NAME (self)), (NULL));
+    return;
+  }
   switch (prop_id) {
     case PROP_WEIGHTS:
       g_free (self->weights);
@@ -1709,6 +1749,10 @@ gst_vgg19_compare_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* What the property blurbs say of changes while streaming. */
+#define FIXED_WHILE_STARTED " Fixed from READY->PAUSED on: a change while " \
+  "paused or playing is refused with a warning"
+
 static void
 gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
 {
@@ -1733,7 +1777,8 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "of the process using the same file. The default file is that of "
           "the network the chosen presets are defined on: "
           VGG16_OFFICIAL_WEIGHTS_NAME " ($VGG16_WEIGHTS) for lpips-vgg and "
-          "dists", DEFAULT_WEIGHTS, rw));
+          "dists."
+          FIXED_WHILE_STARTED, DEFAULT_WEIGHTS, rw));
   g_object_class_install_property (gobject_class, PROP_METRIC,
       g_param_spec_string ("metric", "Metric",
           "The metrics to compute, comma-separated: \"custom\" (the generic "
@@ -1752,7 +1797,7 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "need different network "
           "passes (dists; pix2pixhd) or networks (VGG-16 presets with "
           "VGG-19 ones) need an element each. The README gives each "
-          "formula and its source", DEFAULT_METRIC, rw));
+          "formula and its source." FIXED_WHILE_STARTED, DEFAULT_METRIC, rw));
   g_object_class_install_property (gobject_class, PROP_CALIBRATION,
       g_param_spec_string ("calibration", "Calibration",
           "Learned weights of lpips-vgg (LPIPS' weights/v0.1/vgg.pth) or "
@@ -1760,15 +1805,16 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "needs them. Unset: $VGG19_LPIPS_WEIGHTS / $VGG19_DISTS_WEIGHTS, "
           "then $XDG_CACHE_HOME/vgg19/lpips-v0.1-vgg.pth / dists-weights.pt "
           "(where `weights/fetch lpips-vgg` / `weights/fetch dists` put "
-          "them, checking their SHA-256)", DEFAULT_CALIBRATION, rw));
+          "them, checking their SHA-256)." FIXED_WHILE_STARTED,
+          DEFAULT_CALIBRATION, rw));
   g_object_class_install_property (gobject_class, PROP_RESIZE,
       g_param_spec_enum ("resize", "Resize",
           "How both inputs' frames become network input: stretch (to "
           "224x224, as `vgg19 compare` by default), crop (short side 256, "
           "centre 224x224) or none (the frames' own size, at least 32x32: "
           "full-frame quality; inputs of different sizes meet as scale "
-          "says)",
-          GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
+          "says)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE,
+          rw));
   g_object_class_install_property (gobject_class, PROP_SCALE,
       g_param_spec_enum ("scale", "Scale",
           "How inputs of different sizes meet: reference (at native size, "
@@ -1776,14 +1822,14 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "distorted (the reference to the distorted frames' size) or fixed "
           "(both to scale-size, whatever resize says); antialiased "
           "bilinear. Posted as an element info message and in the pooled "
-          "message (\"sizes\"), recorded in the log header",
+          "message (\"sizes\"), recorded in the log header." FIXED_WHILE_STARTED,
           GST_TYPE_VGG19_SCALE, DEFAULT_SCALE, rw));
   g_object_class_install_property (gobject_class, PROP_SYNC_MODE,
       g_param_spec_enum ("sync-mode", "Sync mode",
           "How frames pair: running-time (by their running time, as "
           "ffmpeg's framesync; frames without timestamps in arrival order) "
           "or index (in arrival order, the n-th distorted frame with the "
-          "n-th reference frame, whatever the timestamps)",
+          "n-th reference frame, whatever the timestamps)." FIXED_WHILE_STARTED,
           GST_TYPE_VGG19_SYNC_MODE, DEFAULT_SYNC_MODE, rw));
   g_object_class_install_property (gobject_class, PROP_EOF_ACTION,
       g_param_spec_enum ("eof-action", "EOF action",
@@ -1794,12 +1840,12 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "already used are counted in reference-duplicated, those without "
           "one in distorted-unpaired, reference frames never compared in "
           "reference-dropped (pooled message and the log's "
-          "aggregate_metrics)", GST_TYPE_VGG19_EOF_ACTION,
+          "aggregate_metrics)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_EOF_ACTION,
           DEFAULT_EOF_ACTION, rw));
   g_object_class_install_property (gobject_class, PROP_SCALE_SIZE,
       g_param_spec_string ("scale-size", "Scale size",
           "The network input size of scale=fixed, WIDTHxHEIGHT (each at "
-          "least 32)", DEFAULT_SCALE_SIZE, rw));
+          "least 32)." FIXED_WHILE_STARTED, DEFAULT_SCALE_SIZE, rw));
   g_object_class_install_property (gobject_class, PROP_LAYERS,
       g_param_spec_string ("layers", "Layers",
           "Layers of the perceptual (feature-reconstruction) loss, "
@@ -1809,23 +1855,23 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "(loss=mse) or weight * mean(|x - y|) (loss=l1), x and y the "
           "distorted and reference activations, the mean over all C*H*W "
           "values (torch's F.mse_loss, F.l1_loss) with the default "
-          "reduction", DEFAULT_LAYERS, rw));
+          "reduction." FIXED_WHILE_STARTED, DEFAULT_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOSS,
       g_param_spec_enum ("loss", "Loss",
           "Criterion of the perceptual loss: mse (squared difference), l1 "
-          "(absolute difference) or sse (squared difference, always summed)",
-          GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
+          "(absolute difference) or sse (squared difference, always summed)."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOSS, DEFAULT_LOSS, rw));
   g_object_class_install_property (gobject_class, PROP_REDUCTION,
       g_param_spec_enum ("reduction", "Reduction",
           "How the perceptual loss reduces a layer's values: mean (over "
           "C*H*W), channel-sum (sum over channels of the mean over "
-          "positions, as piq) or sum", GST_TYPE_VGG19_REDUCTION,
+          "positions, as piq) or sum." FIXED_WHILE_STARTED, GST_TYPE_VGG19_REDUCTION,
           DEFAULT_REDUCTION, rw));
   g_object_class_install_property (gobject_class, PROP_FEATURE_NORM,
       g_param_spec_enum ("feature-norm", "Feature normalisation",
           "none, or unit: each position's channel vector divided by its "
-          "norm + 1e-10 before the perceptual loss (LPIPS' normalisation)",
-          GST_TYPE_VGG19_FEATURE_NORM, DEFAULT_FEATURE_NORM, rw));
+          "norm + 1e-10 before the perceptual loss (LPIPS' normalisation)."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_FEATURE_NORM, DEFAULT_FEATURE_NORM, rw));
   g_object_class_install_property (gobject_class, PROP_STYLE_LAYERS,
       g_param_spec_string ("style-layers", "Style layers",
           "Layers of the style (Gram-matrix) loss, same syntax as layers, "
@@ -1834,25 +1880,26 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "(4 C^2 (H W)^2) * sum((G - A)^2), G = x x^T and A = y y^T the "
           "C x C Gram matrices of the distorted and reference activations "
           "(Gatys, Ecker and Bethge 2016, eq. 4) with the default gram-norm "
-          "and style-reduction", DEFAULT_STYLE_LAYERS, rw));
+          "and style-reduction." FIXED_WHILE_STARTED, DEFAULT_STYLE_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_GRAM_NORM,
       g_param_spec_enum ("gram-norm", "Gram normalisation",
           "What the style loss divides the Gram matrices x x^T by: none, "
           "hw (H W, Gatys' code), chw (C H W, Johnson et al.) or gatys "
-          "(2 C H W: with style-reduction=sum, eq. 4 of Gatys et al.)",
-          GST_TYPE_VGG19_GRAM_NORM, DEFAULT_GRAM_NORM, rw));
+          "(2 C H W: with style-reduction=sum, eq. 4 of Gatys et al.)."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_GRAM_NORM, DEFAULT_GRAM_NORM, rw));
   g_object_class_install_property (gobject_class, PROP_STYLE_REDUCTION,
       g_param_spec_enum ("style-reduction", "Style reduction",
           "How the style loss reduces the squared differences of the C x C "
           "Gram entries: sum, mean (over C^2, torch's F.mse_loss) or "
-          "channel-sum (divides by C)", GST_TYPE_VGG19_REDUCTION,
+          "channel-sum (divides by C)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_REDUCTION,
           DEFAULT_STYLE_REDUCTION, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FILE,
       g_param_spec_string ("log-file", "Log file",
           "File to write the scores to, one record per compared frame "
           "(frame number, pts, every metric and each of its layers), then "
           "the pooled scores; written as frames are compared, so a crash "
-          "loses at most the last one. Unset: no log", DEFAULT_LOG_FILE, rw));
+          "loses at most the last one. Unset: no log." FIXED_WHILE_STARTED,
+          DEFAULT_LOG_FILE, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
       g_param_spec_enum ("log-format", "Log format",
           "libvmaf's layouts: json (frames[{frameNum, pts, metrics}], "
@@ -1861,23 +1908,25 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "the header and pooled statistics in '#' comment lines) or xml "
           "(<VMAF>, <params>, <frames>, <pooled_metrics>); each with a "
           "header recording the version, network, weights and their "
-          "SHA-256, every metric's settings and the preprocessing",
-          GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
+          "SHA-256, every metric's settings and the preprocessing."
+          FIXED_WHILE_STARTED, GST_TYPE_VGG19_LOG_FORMAT, DEFAULT_LOG_FORMAT, rw));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
-          "Worker threads of the network (0 = one per core)", 0, 1024,
-          DEFAULT_THREADS, rw));
+          "Worker threads of the network (0 = one per core)."
+          FIXED_WHILE_STARTED, 0, 1024, DEFAULT_THREADS, rw));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
-          "Arithmetic of the convolutions: fp32, or bf16 (bfloat16 products, "
-          "float32 sums; an error where the CPU or build lacks it)",
-          GST_TYPE_VGG19_PRECISION, DEFAULT_PRECISION, rw));
+          "Arithmetic: fp32, or bf16 (the convolutions' Winograd products and "
+          "the Linear layers take bfloat16 inputs and sum in float32: faster "
+          "on CPUs with AVX512_BF16, slower elsewhere, outputs within ~3 % of "
+          "fp32)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_PRECISION,
+          DEFAULT_PRECISION, rw));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message named \"vgg19\" (type \"frame\") with the "
           "scores of each compared pair; the pooled scores (type "
-          "\"pooled\") are posted at the end either way",
-          DEFAULT_POST_MESSAGES,
+          "\"pooled\") are posted at the end either way. Changeable while "
+          "playing: applies from the next pair", DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_POOLED_INTERVAL,
@@ -1898,8 +1947,8 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
-          "Pairs of frames compared since the element started", 0,
-          G_MAXUINT64, 0, ro));
+          "Pairs of frames compared since the element started", 0, G_MAXUINT64,
+          0, ro));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &reference_template, GST_TYPE_AGGREGATOR_PAD);

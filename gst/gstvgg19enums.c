@@ -74,8 +74,8 @@ gst_vgg19_precision_get_type (void)
   static const GEnumValue values[] = {
     {VGG19_PRECISION_FP32, "float32 arithmetic", "fp32"},
     {VGG19_PRECISION_BF16,
-        "bfloat16 products with float32 accumulation (where the CPU has "
-          "them)", "bf16"},
+        "bfloat16 products with float32 accumulation (fast with "
+          "AVX512_BF16)", "bf16"},
     {0, NULL, NULL},
   };
 

@@ -238,18 +238,5 @@ Vgg19Session *
 cli_session_new (Vgg19Model * model, int threads, Vgg19Precision precision,
     GError ** error)
 {
-  Vgg19Session *session;
-  GError *local = NULL;
-
-  session = vgg19_session_new (model, (guint) threads, precision, &local);
-  if (session != NULL)
-    return session;
-  if (precision != VGG19_PRECISION_FP32) {
-    g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
-        "--precision bf16 is not available yet: %s", local->message);
-    g_error_free (local);
-    return NULL;
-  }
-  g_propagate_error (error, local);
-  return NULL;
+  return vgg19_session_new (model, (guint) threads, precision, error);
 }

@@ -48,10 +48,130 @@ G_BEGIN_DECLS
  *                    * U[p][ob][ic][o]
  * overwriting M. @v, @u and @m point at point p's slices (V + p * IC * T,
  * U + p * OC * IC, M + p * OC * T); @n_tiles is T, the chunk's row count
- * in V and M. */
+ * in V and M. A caller working on a group of output blocks may pass @u
+ * and @m already advanced to the group's first block and count blocks
+ * from 0. */
 typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
     guint t_begin, guint t_end);
+
+/* The outer loop of the AVX-512 products kernels (float32 and bf16,
+ * element type ELEM): output blocks in pairs (the last one alone when
+ * their count is odd), each tile range cut into groups of nearly equal
+ * widths of at most TILE_MAX (e.g. 18 -> 9 + 9, not 14 + 4: a narrow
+ * group has too few independent accumulators to hide the latency),
+ * each handed to TILE_2X or TILE_1X (the kernel's register tiles) as
+ * (v at the group's first tile, v_block, ic, u0, u1, m0, m1, width).
+ * Expands to the body of a Vgg19WinogradGemmFn-like function whose
+ * parameters have the same names. */
+#define VGG19_WINOGRAD_PAIR_LOOP(ELEM, TILE_MAX, TILE_2X, TILE_1X) \
+  G_STMT_START { \
+    const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK; \
+    const gsize u_block = (gsize) ic * VGG19_CBLOCK; \
+    guint ob; \
+    \
+    if (t_end <= t_begin || ic == 0) \
+      break; \
+    for (ob = ob_begin; ob < ob_end; ob += 2) { \
+      const guint nb = ob_end - ob >= 2 ? 2 : 1; \
+      const ELEM *u0 = u + ob * u_block; \
+      const ELEM *u1 = nb == 2 ? u0 + u_block : u0; \
+      const guint n = t_end - t_begin; \
+      const guint groups = (n + (TILE_MAX) - 1) / (TILE_MAX); \
+      guint g, t = t_begin; \
+      \
+      for (g = 0; g < groups; g++) { \
+        /* group g ends at t_begin + n (g + 1) / groups */ \
+        const guint end = t_begin + (guint) ((guint64) n * (g + 1) / groups); \
+        float *m0 = m + ob * v_block + (gsize) t * VGG19_CBLOCK; \
+        float *m1 = nb == 2 ? m0 + v_block : m0; \
+        const ELEM *vt = v + (gsize) t * VGG19_CBLOCK; \
+        \
+        if (nb == 2) \
+          TILE_2X (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t)); \
+        else \
+          TILE_1X (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t)); \
+        t = end; \
+      } \
+    } \
+  } G_STMT_END
+
+/* Where a layer's tiles are: the bordered input and output tensors
+ * (layout of conv3x3.h, bs 16) and the tile grid. */
+typedef struct
+{
+  const float *input;           /* top-left border pixel of input block 0 */
+  gsize in_block_stride;
+  gsize in_row_stride;          /* (W + 2) * 16 */
+  guint in_blocks;              /* IC / 16 */
+
+  float *output;                /* top-left border pixel of output block 0 */
+  gsize out_block_stride;
+  gsize out_row_stride;
+  const float *bias;            /* OC floats */
+  gboolean relu;
+
+  guint height, width;          /* H, W of input and output */
+  guint tiles_x;                /* ceil (W / 4) */
+} Vgg19WinogradLayer;
+
+/* Input transform: V[p][ib][t][:] for chunk rows t = 0 .. n - 1, which
+ * are the layer's tiles first_tile .. first_tile + n - 1, every input
+ * block; @v is V, @n_tiles its row count T (n <= T). */
+typedef void (*Vgg19WinogradInputFn) (const Vgg19WinogradLayer * layer,
+    guint first_tile, guint n, float *v, guint n_tiles);
+
+/* Output transform: from M (here [36][G][T][16], the blocks of one
+ * group, @n_tiles = T rows), adds the bias, applies ReLU when asked and
+ * writes the interior outputs of tiles first_tile .. first_tile + n - 1
+ * for output blocks ob_begin .. ob_begin + G - 1 (@n_blocks = G). */
+typedef void (*Vgg19WinogradOutputFn) (const Vgg19WinogradLayer * layer,
+    const float *m, guint n_tiles, guint first_tile, guint n,
+    guint ob_begin, guint n_blocks);
+
+typedef struct
+{
+  const char *name;             /* e.g. "vgg19_f32_winograd4x4__avx512" */
+  Vgg19Isa isa;
+  Vgg19WinogradInputFn input;
+  Vgg19WinogradGemmFn gemm;
+  Vgg19WinogradOutputFn output;
+  /* Output blocks the products compute together; groups of output blocks
+   * handed to the products should be multiples of it. */
+  guint gemm_ob_step;
+} Vgg19WinogradKernel;
+
+/* The registry, as vgg19_conv3x3_select(): never NULL. */
+const Vgg19WinogradKernel *vgg19_winograd_select (Vgg19Isa isa);
+
+#define VGG19_DECLARE_WINOGRAD(isa) \
+  void vgg19_f32_winograd4x4_input__##isa (const Vgg19WinogradLayer * layer, \
+      guint first_tile, guint n, float *v, guint n_tiles); \
+  void vgg19_f32_winograd4x4_gemm__##isa (const float *v, const float *u, \
+      float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end, \
+      guint t_begin, guint t_end); \
+  void vgg19_f32_winograd4x4_output__##isa (const Vgg19WinogradLayer * layer, \
+      const float *m, guint n_tiles, guint first_tile, guint n, \
+      guint ob_begin, guint n_blocks);
+
+VGG19_DECLARE_WINOGRAD (scalar)
+VGG19_DECLARE_WINOGRAD (avx2)
+VGG19_DECLARE_WINOGRAD (avx512)
+
+/* U = G g G^T of torch's [OC][IC][3][3] float32 filters, computed in
+ * double and stored as float32 in the U layout above (36 * OC * IC
+ * floats). @oc and @ic must be multiples of 16. */
+void vgg19_winograd_pack_u (const float *oihw, guint oc, guint ic, float *u);
+
+/* Whether a layer with @ic input channels uses Winograd: every
+ * convolution with at least 64 input channels in blocks of 16 (all VGG
+ * layers but conv1_1, whose 3 input channels leave the products nothing
+ * to save). */
+static inline gboolean
+vgg19_winograd_applies (guint ic, guint oc)
+{
+  return ic >= 64 && ic % 16 == 0 && oc % 16 == 0;
+}
 
 G_END_DECLS
 

@@ -421,6 +421,12 @@ dict_set (Vm * vm, Vgg19PickleValue * dict, Vgg19PickleValue * key,
   if (key->kind == VGG19_PICKLE_LIST || key->kind == VGG19_PICKLE_DICT)
     return vm_fail (vm, VGG19_ERROR_FORMAT, "a %s cannot be a dict key",
         vgg19_pickle_kind_name (key->kind));
+  /* The lookup hashes (and may compare) the whole key: a long memoized
+   * key set again and again would otherwise cost time quadratic in the
+   * file's size. */
+  if (key->kind == VGG19_PICKLE_STRING || key->kind == VGG19_PICKLE_BYTES)
+    vm->pickle->n_objects +=
+        key->string.len / VGG19_PICKLE_KEY_BYTES_PER_OBJECT;
   if (dict->dict.index == NULL)
     dict->dict.index = g_hash_table_new (value_hash, value_equal);
   i = GPOINTER_TO_UINT (g_hash_table_lookup (dict->dict.index, key));
@@ -665,6 +671,10 @@ persistent_load (Vm * vm, const Vgg19PickleValue * pid)
   if (key->kind != VGG19_PICKLE_STRING || location->kind != VGG19_PICKLE_STRING)
     return vm_fail (vm, VGG19_ERROR_FORMAT,
         "persistent id: the storage key and location must be strings");
+  if (key->string.len > VGG19_PICKLE_MAX_STORAGE_KEY)
+    return vm_fail (vm, VGG19_ERROR_FORMAT,
+        "persistent id: storage key of %" G_GSIZE_FORMAT " bytes, longer "
+        "than %d", key->string.len, VGG19_PICKLE_MAX_STORAGE_KEY);
   if (!get_index (vm, g_ptr_array_index (pid->items, 4),
           "persistent id: the element count", &n_elements))
     return FALSE;
@@ -791,6 +801,12 @@ make_ordered_dict (Vm * vm, GPtrArray * args)
       return vm_fail (vm, VGG19_ERROR_FORMAT,
           "OrderedDict argument is a %s, expected a list of pairs",
           vgg19_pickle_kind_name (pairs->kind));
+    /* Charged whether the keys are new or not: one REDUCE of a memoized
+     * list would otherwise redo all this work for a few bytes. */
+    vm->pickle->n_objects += pairs->items->len;
+    if (vm->pickle->n_objects > MAX_OBJECTS)
+      return vm_fail (vm, VGG19_ERROR_UNSUPPORTED,
+          "more than %u objects: too large for a state dict", MAX_OBJECTS);
     for (i = 0; i < pairs->items->len; i++) {
       Vgg19PickleValue *pair = g_ptr_array_index (pairs->items, i);
 

@@ -23,8 +23,11 @@
  * Every count is bounded by the bytes of the pickle: each value, stack
  * entry, memo entry and container item costs at least one opcode byte,
  * and lengths are checked against the bytes left before anything is read
- * or allocated. The VM is iterative, so deep nesting cannot overflow the C
- * stack. Errors are VGG19_ERROR_FORMAT (VGG19_ERROR_UNSUPPORTED for a valid
+ * or allocated. Time is bounded the same way: an opcode whose work does
+ * not shrink the stack (REDUCE of OrderedDict over a list of pairs, a
+ * lookup hashing a long memoized key) is charged for that work against
+ * the same limit, so a small file cannot make the VM run for hours. The
+ * VM is iterative, so deep nesting cannot overflow the C stack. Errors are VGG19_ERROR_FORMAT (VGG19_ERROR_UNSUPPORTED for a valid
  * but unsupported construct) and start with the file name and the offset.
  */
 #ifndef VGG19_WEIGHTS_PICKLE_H
@@ -36,12 +39,22 @@
 
 G_BEGIN_DECLS
 
-/* Values, container items and memo entries one Vgg19Pickle may make, and
- * the deepest stack. A state dict needs about 20 per tensor, so this
- * allows some 100000 tensors while bounding the memory a hostile pickle
- * can claim (each entry costs at most a few hundred bytes) however large
- * the file. */
+/* Values, container items and memo entries one Vgg19Pickle may make (plus
+ * the work charged, see above), and the deepest stack. A state dict needs
+ * about 20 per tensor, so this allows some 100000 tensors while bounding
+ * the memory a hostile pickle can claim (each entry costs at most a few
+ * hundred bytes) and the time it can take, however large the file. */
 #define VGG19_PICKLE_MAX_OBJECTS (1u << 21)
+
+/* Bytes of key hashed or compared per unit charged against
+ * VGG19_PICKLE_MAX_OBJECTS: a state dict's keys are far shorter, so they
+ * cost one unit as before. */
+#define VGG19_PICKLE_KEY_BYTES_PER_OBJECT 64
+
+/* Longest storage key of a persistent id. PyTorch writes decimal numbers
+ * ("0", "94372217880160"); a bound keeps each declaration cheap however
+ * often a pickle repeats a memoized one. */
+#define VGG19_PICKLE_MAX_STORAGE_KEY 256
 
 typedef enum
 {

@@ -83,6 +83,15 @@ detect_format (const char *file_name, const guint8 * data, gsize size,
   GString *found;
   gsize i;
 
+  /* safetensors first: its first byte is the header length's low byte,
+   * which can be 0x80 (a 128-byte header) or "P". Neither of the others
+   * can have '{' at offset 8: it is the middle of the legacy magic
+   * number, and the compression method of a zip's first entry. */
+  if (looks_like_safetensors (data, size)) {
+    *format = "safetensors";
+    *read = vgg19_safetensors_read;
+    return TRUE;
+  }
   if (size >= 4 && memcmp (data, "PK\003\004", 4) == 0) {
     *format = "torch-zip";
     *read = vgg19_torch_zip_read;
@@ -92,11 +101,6 @@ detect_format (const char *file_name, const guint8 * data, gsize size,
   if (size >= 2 && data[0] == 0x80) {
     *format = "torch-legacy";
     *read = vgg19_torch_legacy_read;
-    return TRUE;
-  }
-  if (looks_like_safetensors (data, size)) {
-    *format = "safetensors";
-    *read = vgg19_safetensors_read;
     return TRUE;
   }
   if (looks_like_tar (data, size)) {

@@ -566,7 +566,10 @@ typedef struct _Vgg19ScoreLog Vgg19ScoreLog;
 
 /**
  * vgg19_score_log_new:
- * @path: the file to create (replaced if it exists).
+ * @path: the file to create. A regular file already there is replaced
+ *   once the new log's header is written (the new file is written under
+ *   a temporary name in the same directory, then renamed): a log that
+ *   cannot be started leaves it as it was.
  * @format: json, csv or xml.
  * @params: (nullable): NULL-terminated key, value, key, value... strings
  *   describing the run (weights and their SHA-256, metric descriptions,
@@ -580,7 +583,9 @@ typedef struct _Vgg19ScoreLog Vgg19ScoreLog;
  * The file is written as frames arrive: after each
  * vgg19_score_log_add_frame() returns, the file on disk is complete and
  * parseable (the JSON and XML closing brackets are rewritten after each
- * frame), so a crash loses at most the frame being written.
+ * frame), so a crash loses at most the frame being written. A write that
+ * fails (disk full, file size limit) leaves the file as it was before it:
+ * complete records only, and it still parses.
  *
  * Returns: (transfer full): the log, or NULL with @error naming @path (or
  *   the faulty name or key).
@@ -597,7 +602,8 @@ VGG19_API Vgg19ScoreLog *vgg19_score_log_new (const char *path,
  * @values: one value per score name.
  * @error: return location for an error.
  *
- * Returns: FALSE with @error naming the file when the write failed.
+ * Returns: FALSE with @error naming the file when the write failed (the
+ * file then holds the frames before this one and parses).
  */
 VGG19_API gboolean vgg19_score_log_add_frame (Vgg19ScoreLog * log,
     guint64 frame, double pts_seconds, const double *values,
@@ -617,7 +623,8 @@ VGG19_API gboolean vgg19_score_log_add_frame (Vgg19ScoreLog * log,
  * (JSON, XML; "# aggregate,name,value" lines in CSV), the counts, then
  * closes the file. Call once; further frames are refused.
  *
- * Returns: FALSE with @error naming the file when the write failed.
+ * Returns: FALSE with @error naming the file when the write failed (the
+ * file then holds every frame, without the pooled block, and parses).
  */
 VGG19_API gboolean vgg19_score_log_finish (Vgg19ScoreLog * log,
     const Vgg19PooledScore * pooled, const char *const *aggregate_names,

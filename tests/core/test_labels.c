@@ -241,7 +241,7 @@ START_TEST (test_labels_bad_files)
   /* Empty file. */
   path = write_file (dir, "empty.txt", "", 0);
   ck_assert_ptr_null (vgg19_labels_load (path, &error));
-  assert_error (error, VGG19_ERROR_FORMAT, path, NULL);
+  assert_error (error, VGG19_ERROR_FORMAT, path, "is empty");
   g_clear_error (&error);
   g_free (path);
 

@@ -738,6 +738,95 @@ START_TEST (test_limits)
 }
 END_TEST
 
+/* Opcodes whose work does not shrink the stack are charged for it: each
+ * of these pickles is a few hundred kB that, uncharged, loads after work
+ * quadratic in its size (hours for a few MB). */
+START_TEST (test_work_limits)
+{
+  const guint n_pairs = 100000, key_len = 16 * 1024;
+  Pk *p = pk_new ();
+  char *key;
+  guint i;
+
+  /* OrderedDict([(1, 1)] * n) built again and again from the memo. */
+  pk_global (p, "collections", "OrderedDict");
+  op (p, 'q');
+  op (p, 0);
+  op (p, '0');
+  op (p, ']');
+  op (p, 'q');
+  op (p, 1);
+  op (p, '(');
+  pk_int (p, 1);
+  pk_int (p, 1);
+  op (p, 0x86);
+  for (i = 1; i < n_pairs; i++)
+    op (p, '2');
+  op (p, 'e');
+  op (p, '0');
+  for (i = 0; i < 2 * VGG19_PICKLE_MAX_OBJECTS / n_pairs; i++) {
+    op (p, 'h');
+    op (p, 0);
+    op (p, 'h');
+    op (p, 1);
+    op (p, 0x85);
+    op (p, 'R');
+    op (p, '0');
+  }
+  op (p, 'N');
+  op (p, '.');
+  assert_fails (p, VGG19_ERROR_UNSUPPORTED, "too large for a state dict");
+  g_byte_array_unref (p);
+
+  /* A long memoized key set over and over: each lookup hashes it. */
+  p = pk_new ();
+  op (p, '}');
+  key = g_malloc (key_len + 1);
+  memset (key, 'k', key_len);
+  key[key_len] = '\0';
+  pk_str (p, key);
+  op (p, 'q');
+  op (p, 0);
+  op (p, '0');
+  for (i = 0; i < 2 * VGG19_PICKLE_MAX_OBJECTS
+      / (key_len / VGG19_PICKLE_KEY_BYTES_PER_OBJECT); i++) {
+    op (p, 'h');
+    op (p, 0);
+    op (p, 'N');
+    op (p, 's');
+  }
+  op (p, '.');
+  assert_fails (p, VGG19_ERROR_UNSUPPORTED, "too large for a state dict");
+  g_byte_array_unref (p);
+  g_free (key);
+}
+END_TEST
+
+START_TEST (test_storage_key_length)
+{
+  char key[VGG19_PICKLE_MAX_STORAGE_KEY + 2];
+  Run r;
+  Pk *p;
+
+  memset (key, '7', sizeof key);
+  key[VGG19_PICKLE_MAX_STORAGE_KEY] = '\0';
+  p = pk_new ();
+  pk_storage (p, "FloatStorage", key, 4, FALSE);
+  run_ok (&r, p);
+  ck_assert_uint_eq (vgg19_pickle_n_storages (r.pickle), 1);
+  run_clear (&r);
+  g_byte_array_unref (p);
+
+  key[VGG19_PICKLE_MAX_STORAGE_KEY] = '7';
+  key[VGG19_PICKLE_MAX_STORAGE_KEY + 1] = '\0';
+  p = pk_new ();
+  pk_storage (p, "FloatStorage", key, 4, FALSE);
+  op (p, '.');
+  assert_fails (p, VGG19_ERROR_FORMAT, "storage key of 257 bytes");
+  g_byte_array_unref (p);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- */
 /* State dicts                                                       */
 /* ---------------------------------------------------------------- */
@@ -1361,6 +1450,8 @@ pickle_suite (void)
   tcase_add_test (tc, test_allowed_globals);
   tcase_add_test (tc, test_deep_nesting);
   tcase_add_test (tc, test_limits);
+  tcase_add_test (tc, test_work_limits);
+  tcase_add_test (tc, test_storage_key_length);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("state_dict");

@@ -3,7 +3,9 @@
  * name the file. */
 #include <check.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 
 #include <vgg19/metric.h>
@@ -297,6 +299,159 @@ START_TEST (test_unfinished_json_keeps_frames)
 }
 END_TEST
 
+/* The file's size from now on may not exceed @limit bytes (writes past
+ * it fail with EFBIG, the one crossing it is cut short), as on a full
+ * disk; G_MAXUINT64: no limit. It holds for every file the test writes,
+ * libcheck's report to its parent included: no ck_assert while a limit is
+ * set. */
+static gboolean
+limit_file_size (guint64 limit)
+{
+  struct rlimit r;
+
+  if (getrlimit (RLIMIT_FSIZE, &r) != 0)
+    return FALSE;
+  r.rlim_cur = limit == G_MAXUINT64 ? r.rlim_max : (rlim_t) limit;
+  return setrlimit (RLIMIT_FSIZE, &r) == 0;
+}
+
+static gsize
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  ck_assert (g_stat (path, &st) == 0);
+  return (gsize) st.st_size;
+}
+
+/* The JSON log at @path parses and has @n frames, and the pooled block
+ * when @pooled. */
+static void
+check_json_log (const char *path, guint n, gboolean pooled)
+{
+  GError *error = NULL;
+  char *text = read_all (path);
+  Vgg19JsonValue *root = vgg19_json_parse (text, strlen (text), 0, &error);
+
+  ck_assert_msg (root != NULL, "%s does not parse: %s\n%s", path,
+      error ? error->message : "", text);
+  ck_assert_uint_eq (vgg19_json_object_get (root, "frames")->n, n);
+  ck_assert (pooled == (vgg19_json_object_get (root,
+              "pooled_metrics") != NULL));
+  vgg19_json_free (root);
+  g_free (text);
+}
+
+/* A write that fails part way (here a file size limit; a full disk alike)
+ * is reported, and leaves a log that parses with the frames written
+ * whole, JSON and CSV, during the frames and for the pooled block. */
+START_TEST (test_failed_write_leaves_a_parseable_file)
+{
+  char *path = temp_path ("log.json");
+  GError *error = NULL;
+  Vgg19ScoreLog *log;
+  double f[2] = { 3.0, 4.0 };
+  Vgg19PooledScore pooled[2];
+  GError *errors[3] = { NULL, NULL, NULL };
+  gboolean ok[3], limited, unlimited;
+  char *text;
+  gsize size;
+  guint i;
+
+  /* no signal for the write past the limit, only its error */
+  signal (SIGXFSZ, SIG_IGN);
+  pooled_example (pooled);
+
+  /* JSON: a record cut short, again at the same place, then the pooled
+   * block cut short: the frames stay, without it */
+  log = vgg19_score_log_new (path, VGG19_LOG_JSON, params, names, &error);
+  ck_assert_ptr_nonnull (log);
+  for (i = 0; i < 3; i++)
+    ck_assert (vgg19_score_log_add_frame (log, i, i / 25.0, f, &error));
+  size = file_size (path);
+  limited = limit_file_size (size + 10);
+  ok[0] = vgg19_score_log_add_frame (log, 3, 3 / 25.0, f, &errors[0]);
+  ok[1] = vgg19_score_log_add_frame (log, 4, 4 / 25.0, f, &errors[1]);
+  ok[2] = vgg19_score_log_finish (log, pooled, NULL, NULL,
+      &errors[2]);
+  unlimited = limit_file_size (G_MAXUINT64);
+  ck_assert (limited && unlimited);
+  for (i = 0; i < 3; i++) {
+    ck_assert_msg (!ok[i], "write %u did not fail", i);
+    ck_assert_msg (errors[i] && strstr (errors[i]->message, path), "%s",
+        errors[i] ? errors[i]->message : "no error");
+    g_clear_error (&errors[i]);
+  }
+  vgg19_score_log_free (log);
+  check_json_log (path, 3, FALSE);
+  ck_assert_uint_eq (file_size (path), size);
+
+  /* CSV: no half line */
+  log = vgg19_score_log_new (path, VGG19_LOG_CSV, params, names, &error);
+  ck_assert_ptr_nonnull (log);
+  for (i = 0; i < 3; i++)
+    ck_assert (vgg19_score_log_add_frame (log, i, i / 25.0, f, &error));
+  size = file_size (path);
+  limited = limit_file_size (size + 5);
+  ok[0] = vgg19_score_log_add_frame (log, 3, 3 / 25.0, f, &errors[0]);
+  ok[1] = vgg19_score_log_finish (log, pooled, NULL, NULL,
+      &errors[1]);
+  unlimited = limit_file_size (G_MAXUINT64);
+  ck_assert (limited && unlimited);
+  ck_assert (!ok[0] && !ok[1]);
+  g_clear_error (&errors[0]);
+  g_clear_error (&errors[1]);
+  vgg19_score_log_free (log);
+  ck_assert_uint_eq (file_size (path), size);
+  text = read_all (path);
+  ck_assert (g_str_has_suffix (text, "\n"));
+  /* Frame,<metrics>,pts, in libvmaf's column order and line ending */
+  ck_assert_ptr_nonnull (strstr (text, "\n2,3.000000,4.000000,0.080000,\n"));
+  g_free (text);
+  remove_temp (path);
+}
+END_TEST
+
+/* A log that cannot even write its header leaves the file that was at
+ * its path as it was, and no temporary file. */
+START_TEST (test_failed_start_keeps_the_old_file)
+{
+  char *path = temp_path ("log.json");
+  char *dir = g_path_get_dirname (path), *text;
+  GError *error = NULL;
+  GDir *listing;
+  Vgg19ScoreLog *log;
+  gboolean limited, unlimited;
+
+  signal (SIGXFSZ, SIG_IGN);
+  ck_assert (g_file_set_contents (path, "{\"earlier\": 1}\n", -1, NULL));
+  limited = limit_file_size (20);
+  log = vgg19_score_log_new (path, VGG19_LOG_JSON, params, names, &error);
+  unlimited = limit_file_size (G_MAXUINT64);
+  ck_assert (limited && unlimited);
+  ck_assert_ptr_null (log);
+  ck_assert_msg (error && strstr (error->message, path), "%s",
+      error ? error->message : "no error");
+  g_clear_error (&error);
+  text = read_all (path);
+  ck_assert_str_eq (text, "{\"earlier\": 1}\n");
+  g_free (text);
+  listing = g_dir_open (dir, 0, NULL);
+  ck_assert_ptr_nonnull (listing);
+  ck_assert_str_eq (g_dir_read_name (listing), "log.json");
+  ck_assert_ptr_null (g_dir_read_name (listing));
+  g_dir_close (listing);
+
+  /* and one that can replaces it */
+  log = vgg19_score_log_new (path, VGG19_LOG_JSON, params, names, &error);
+  ck_assert_ptr_nonnull (log);
+  vgg19_score_log_free (log);
+  check_json_log (path, 0, FALSE);
+  g_free (dir);
+  remove_temp (path);
+}
+END_TEST
+
 START_TEST (test_errors_name_the_file)
 {
   GError *error = NULL;
@@ -395,6 +550,8 @@ main (void)
   tcase_add_test (tc, test_csv_golden);
   tcase_add_test (tc, test_xml_golden_and_always_parseable);
   tcase_add_test (tc, test_unfinished_json_keeps_frames);
+  tcase_add_test (tc, test_failed_write_leaves_a_parseable_file);
+  tcase_add_test (tc, test_failed_start_keeps_the_old_file);
   tcase_add_test (tc, test_errors_name_the_file);
   tcase_add_test (tc, test_small_scores_keep_their_digits);
   tcase_add_test (tc, test_format_names);

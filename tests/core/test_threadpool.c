@@ -47,6 +47,62 @@ START_TEST (test_each_item_once)
 }
 END_TEST
 
+typedef struct
+{
+  gint *hits;
+  guint n_threads;
+  GMutex lock;
+  GHashTable *threads_seen;     /* GThread -> index + 1 */
+  gboolean clash;               /* one index seen from two threads */
+} Indexed;
+
+static void
+count_indexed (gpointer data, guint thread, guint begin, guint end)
+{
+  Indexed *c = data;
+  gpointer seen;
+  guint i;
+
+  ck_assert_uint_lt (thread, c->n_threads);
+  g_mutex_lock (&c->lock);
+  seen = g_hash_table_lookup (c->threads_seen, g_thread_self ());
+  if (seen != NULL && GPOINTER_TO_UINT (seen) != thread + 1)
+    c->clash = TRUE;
+  g_hash_table_insert (c->threads_seen, g_thread_self (),
+      GUINT_TO_POINTER (thread + 1));
+  g_mutex_unlock (&c->lock);
+  for (i = begin; i < end; i++)
+    g_atomic_int_inc (&c->hits[i]);
+}
+
+/* The indexed loop: every item once, and each OS thread always gets the
+ * same index, below n_threads, so per-thread scratch is never shared. */
+START_TEST (test_indexed_threads)
+{
+  static const guint threads[] = { 1, 2, 5 };
+  guint t, loop, i;
+
+  for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+    Vgg19ThreadPool *pool = vgg19_thread_pool_new (threads[t], NULL);
+    Indexed c = { g_new0 (gint, 301), threads[t] };
+
+    g_mutex_init (&c.lock);
+    c.threads_seen = g_hash_table_new (NULL, NULL);
+    for (loop = 0; loop < 100; loop++)
+      vgg19_thread_pool_run_indexed (pool, 300, count_indexed, &c);
+    for (i = 0; i < 300; i++)
+      ck_assert_int_eq (c.hits[i], 100);
+    ck_assert_int_eq (c.hits[300], 0);
+    ck_assert (!c.clash);
+    ck_assert_uint_le (g_hash_table_size (c.threads_seen), threads[t]);
+    g_hash_table_unref (c.threads_seen);
+    g_mutex_clear (&c.lock);
+    g_free (c.hits);
+    vgg19_thread_pool_free (pool);
+  }
+}
+END_TEST
+
 START_TEST (test_default_and_bad_counts)
 {
   Vgg19ThreadPool *pool = vgg19_thread_pool_new (0, NULL);
@@ -72,6 +128,7 @@ main (void)
 
   tcase_add_test (tc, test_each_item_once);
   tcase_add_test (tc, test_default_and_bad_counts);
+  tcase_add_test (tc, test_indexed_threads);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);

@@ -410,6 +410,40 @@ START_TEST (test_safetensors)
 }
 END_TEST
 
+/* The header length's low byte is the file's first byte: 0x80 (as in a
+ * header of 128 or 384 bytes) is also how a pickle starts, and must not
+ * make the file look like a PyTorch legacy one. */
+START_TEST (test_safetensors_header_lengths)
+{
+  static const gsize lengths[] = { 0x80, 0x180, 0x8080, 0x50 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (lengths); i++) {
+    GString *header = g_string_new ("{\"a\":{\"dtype\":\"F32\","
+        "\"shape\":[2],\"data_offsets\":[0,8]}}");
+    GError *error = NULL;
+    Vgg19TensorFile *file;
+    float out[2];
+    Buf *b;
+
+    /* Padded with spaces, as the reference writer pads to 8 bytes. */
+    while (header->len < lengths[i])
+      g_string_append_c (header, ' ');
+    b = safetensors (header->str, st_data, 8);
+    ck_assert_uint_eq (b->data[0], lengths[i] & 0xff);
+    file = open_data ("x.safetensors", b->data, b->len, &error);
+    ck_assert_msg (file != NULL, "header of %zu bytes: %s", lengths[i],
+        error->message);
+    ck_assert_str_eq (vgg19_tensor_file_format (file), "safetensors");
+    vgg19_raw_tensor_to_f32 (vgg19_tensor_file_lookup (file, "a"), out);
+    ck_assert (out[0] == 1.0f && out[1] == -2.0f);
+    vgg19_tensor_file_free (file);
+    g_byte_array_unref (b);
+    g_string_free (header, TRUE);
+  }
+}
+END_TEST
+
 static void
 st_fails (const char *header, gsize n_data, int code, const char *needle)
 {
@@ -1357,6 +1391,7 @@ weights_suite (guint n_fixtures)
 
   tc = tcase_create ("formats");
   tcase_add_test (tc, test_safetensors);
+  tcase_add_test (tc, test_safetensors_header_lengths);
   tcase_add_test (tc, test_safetensors_errors);
   tcase_add_test (tc, test_legacy);
   tcase_add_test (tc, test_legacy_errors);

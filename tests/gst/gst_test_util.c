@@ -264,3 +264,52 @@ gst_test_isolate_lookup (void)
   g_free (dir);
   g_free (name);
 }
+
+/* A frame of @format, @width x @height, from a smooth random picture
+ * (seeded): made as RGB, converted by GStreamer. */
+GstBuffer *
+gst_test_make_frame (GstVideoFormat format, guint width, guint height,
+    guint32 seed, GstVideoInfo * info)
+{
+  GstVideoInfo rgb_info;
+  GstBuffer *rgb, *frame;
+  GstMapInfo map;
+  GRand *rand = g_rand_new_with_seed (seed);
+  double phase[3], freq[3];
+  guint x, y, k;
+
+  for (k = 0; k < 3; k++) {
+    phase[k] = g_rand_double_range (rand, 0, 6.28);
+    freq[k] = g_rand_double_range (rand, 0.05, 0.4);
+  }
+  fail_unless (gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB,
+          width, height));
+  rgb = gst_buffer_new_allocate (NULL, rgb_info.size, NULL);
+  fail_unless (gst_buffer_map (rgb, &map, GST_MAP_WRITE));
+  for (y = 0; y < height; y++) {
+    guint8 *row = map.data + y * rgb_info.stride[0];
+
+    for (x = 0; x < width; x++)
+      for (k = 0; k < 3; k++)
+        row[x * 3 + k] = (guint8) (127.5 + 100 * sin (phase[k] + freq[k] *
+                (x + 2 * k * y)) + g_rand_int_range (rand, -20, 21));
+  }
+  gst_buffer_unmap (rgb, &map);
+  g_rand_free (rand);
+
+  fail_unless (gst_video_info_set_format (info, format, width, height));
+  if (format == GST_VIDEO_FORMAT_RGB)
+    return rgb;
+  frame = gst_test_convert (rgb, &rgb_info, info);
+  gst_buffer_unref (rgb);
+  return frame;
+}
+
+void
+gst_test_set_caps (GstHarness * h, const GstVideoInfo * info)
+{
+  GstCaps *caps = gst_video_info_to_caps (info);
+
+  gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 25, 1, NULL);
+  gst_harness_set_src_caps (h, caps);
+}

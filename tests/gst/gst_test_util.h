@@ -73,6 +73,15 @@ GstMessage *gst_test_pop_error (GstBus * bus);
  * a test names is found. */
 void gst_test_isolate_lookup (void);
 
+/* A frame of @format, @width x @height (any size, 1x1 included), of a
+ * smooth random picture seeded by @seed: made as RGB, converted by
+ * GStreamer; @info describes it. */
+GstBuffer *gst_test_make_frame (GstVideoFormat format, guint width,
+    guint height, guint32 seed, GstVideoInfo * info);
+
+/* Caps of @info at 25 frames a second for the harness's source. */
+void gst_test_set_caps (GstHarness * h, const GstVideoInfo * info);
+
 G_END_DECLS
 
 #endif /* VGG19_GST_TEST_UTIL_H */

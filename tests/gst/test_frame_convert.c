@@ -4,6 +4,8 @@
  *     with GStreamer's own converter (GstVideoConverter, chroma taken as
  *     is, no dithering) and with the textbook equations in double
  *     precision, for BT.601 and BT.709 in both ranges;
+ *   - interlaced 4:2:0 frames: chroma from each pixel's own field, as
+ *     GStreamer's converter takes it;
  *   - full-range RGB-family and grey frames: the RGB is the frame's own
  *     channels, in every byte order;
  *   - the network input is always vgg19_preprocess_packed() of that RGB,
@@ -119,8 +121,10 @@ gstreamer_rgb (const GstVideoFrame * frame)
   guint8 *rgb = g_malloc (WIDTH * HEIGHT * 3);
   guint x, y, k;
 
-  fail_unless (gst_video_info_set_format (&out_info,
-          GST_VIDEO_FORMAT_ARGB64, WIDTH, HEIGHT));
+  /* (GStreamer converts interlaced frames to interlaced ones only) */
+  fail_unless (gst_video_info_set_interlaced_format (&out_info,
+          GST_VIDEO_FORMAT_ARGB64, GST_VIDEO_INFO_INTERLACE_MODE
+          (&frame->info), WIDTH, HEIGHT));
   conv = gst_video_converter_new ((GstVideoInfo *) & frame->info, &out_info,
       gst_structure_new ("options",
           GST_VIDEO_CONVERTER_OPT_CHROMA_MODE, GST_TYPE_VIDEO_CHROMA_MODE,
@@ -156,12 +160,12 @@ gstreamer_rgb (const GstVideoFrame * frame)
  * 16..240 around 128 (or 0..255 in full range), then
  * R = Y + 2 (1 - Kr) Cr, B = Y + 2 (1 - Kb) Cb, G = (Y - Kr R - Kb B) / Kg. */
 static gboolean
-textbook_rgb (const GstVideoFrame * frame, guint x, guint y, double kr,
-    double kb, gboolean full, guint8 rgb[3])
+textbook_rgb_of (guint8 yv8, guint8 cb8, guint8 cr8, double kr, double kb,
+    gboolean full, guint8 rgb[3])
 {
-  double yv = gst_test_component (frame, 0, x, y);
-  double cb = gst_test_component (frame, 1, x, y) - 128.0;
-  double cr = gst_test_component (frame, 2, x, y) - 128.0;
+  double yv = yv8;
+  double cb = cb8 - 128.0;
+  double cr = cr8 - 128.0;
   double Y = full ? yv / 255.0 : (yv - 16.0) / 219.0;
   double Cb = full ? cb / 255.0 : cb / 224.0;
   double Cr = full ? cr / 255.0 : cr / 224.0;
@@ -175,6 +179,16 @@ textbook_rgb (const GstVideoFrame * frame, guint x, guint y, double kr,
   /* inside the cube, with a margin for GStreamer's offset */
   return MIN (MIN (R, G), B) * 255.0 >= 3.0
       && MAX (MAX (R, G), B) * 255.0 <= 252.0;
+}
+
+/* The same for pixel (@x, @y) of a progressive @frame. */
+static gboolean
+textbook_rgb (const GstVideoFrame * frame, guint x, guint y, double kr,
+    double kb, gboolean full, guint8 rgb[3])
+{
+  return textbook_rgb_of (gst_test_component (frame, 0, x, y),
+      gst_test_component (frame, 1, x, y), gst_test_component (frame, 2, x,
+          y), kr, kb, full, rgb);
 }
 
 /* Converts @frame with @conv and checks the input against the core's
@@ -277,6 +291,113 @@ GST_START_TEST (test_yuv_against_gstreamer_and_textbook)
 
 GST_END_TEST;
 
+/* Component @c of pixel (@x, @y) of an interlaced 8-bit frame: each field
+ * (the even rows, the odd rows) subsampled on its own, so that 4:2:0
+ * chroma row k serves the rows of field k % 2 around 4 (k / 2) + k % 2. */
+static guint8
+field_component (const GstVideoFrame * frame, guint c, guint x, guint y)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  const guint8 *data = GST_VIDEO_FRAME_COMP_DATA (frame, c);
+  guint field = y % 2, line = y / 2;
+  guint row = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c) ?
+      2 * (line / 2) + field : y;
+
+  return data[row * GST_VIDEO_FRAME_COMP_STRIDE (frame, c) +
+      (x >> GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c)) *
+      GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c)];
+}
+
+/* Interlaced frames (interlace-mode=interleaved: both fields woven in one
+ * buffer) are analysed as the full frame, with the chroma of 4:2:0 formats
+ * taken from the pixel's own field, as GStreamer's converter does: the
+ * chroma of progressive 4:2:0 would mix the two fields, which are apart in
+ * time (colour fringes on motion). */
+GST_START_TEST (test_interlaced_chroma_per_field)
+{
+  static const GstVideoFormat formats[] = {
+    GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12, GST_VIDEO_FORMAT_NV12,
+    GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
+  };
+  guint f;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const gboolean vsub = GST_VIDEO_FORMAT_INFO_H_SUB (gst_video_format_get_info
+        (formats[f]), 1) > 0;
+    GstVideoInfo info;
+    GstVideoFrame frame;
+    GstVgg19FrameConverter *conv;
+    GError *error = NULL;
+    GstBuffer *buf;
+    guint8 *ours, *theirs;
+    guint x, y, k, worst_gst = 0, worst_book = 0, worst_progressive = 0;
+    const char *what = gst_video_format_to_string (formats[f]);
+    gdouble kr, kb;
+
+    /* HEIGHT is odd: the last chroma rows of each field are half used */
+    fail_unless (gst_video_info_set_interlaced_format (&info, formats[f],
+            GST_VIDEO_INTERLACE_MODE_INTERLEAVED, WIDTH, HEIGHT));
+    fail_unless (gst_video_color_matrix_get_Kr_Kb (info.colorimetry.matrix,
+            &kr, &kb));
+    buf = random_buffer (&info, 77 + f);
+    fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+    fail_unless (GST_VIDEO_FRAME_IS_INTERLACED (&frame));
+    conv = gst_vgg19_frame_converter_new (&info, VGG19_RESIZE_NONE, &error);
+    fail_unless (conv != NULL, "%s: %s", what, error ? error->message : "?");
+
+    ours = g_malloc (WIDTH * HEIGHT * 3);
+    fail_unless (gst_vgg19_frame_converter_to_rgb (conv, &frame, ours,
+            WIDTH * 3, &error));
+    theirs = gstreamer_rgb (&frame);
+    for (y = 0; y < HEIGHT; y++) {
+      for (x = 0; x < WIDTH; x++) {
+        const gboolean full =
+            info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+        guint8 want[3], progressive[3];
+        gboolean in_gamut;
+
+        /* the textbook equations on the field's own samples... */
+        in_gamut = textbook_rgb_of (field_component (&frame, 0, x, y),
+            field_component (&frame, 1, x, y),
+            field_component (&frame, 2, x, y), kr, kb, full, want);
+        /* ...and on those progressive chroma would take */
+        textbook_rgb (&frame, x, y, kr, kb, full, progressive);
+        for (k = 0; k < 3; k++) {
+          guint i = (y * WIDTH + x) * 3 + k;
+
+          if (in_gamut)
+            worst_gst = MAX (worst_gst, (guint) ABS (ours[i] - theirs[i]));
+          worst_book = MAX (worst_book, (guint) ABS (ours[i] - want[k]));
+          worst_progressive = MAX (worst_progressive,
+              (guint) ABS (ours[i] - progressive[k]));
+        }
+      }
+    }
+    fail_unless (worst_book <= TEXTBOOK_TOLERANCE,
+        "%s: %u levels from the per-field textbook conversion", what,
+        worst_book);
+    fail_unless (worst_gst <= GSTREAMER_TOLERANCE,
+        "%s: %u levels from GStreamer's conversion", what, worst_gst);
+    /* random chroma: reading the other field's is tens of levels off */
+    if (vsub)
+      fail_unless (worst_progressive > 10 * GSTREAMER_TOLERANCE,
+          "%s: per-field chroma is no different from progressive", what);
+    else
+      fail_unless (worst_progressive <= TEXTBOOK_TOLERANCE, "%s: 4:2:2 "
+          "chroma does not depend on the field", what);
+
+    check_input_matches_rgb (conv, &frame, ours, VGG19_RESIZE_NONE, what);
+
+    g_free (theirs);
+    g_free (ours);
+    gst_vgg19_frame_converter_free (conv);
+    gst_video_frame_unmap (&frame);
+    gst_buffer_unref (buf);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_rgb_family_read_as_is)
 {
   guint f, padding;
@@ -357,7 +478,8 @@ GST_START_TEST (test_limited_range_rgb_and_grey)
       for (x = 0; x < WIDTH; x++) {
         for (k = 0; k < 3; k++) {
           guint c = GST_VIDEO_INFO_IS_GRAY (&info) ? 0 : k;
-          double v = (gst_test_component (&frame, c, x, y) - 16.0) * 255.0 / 219.0;
+          double v =
+              (gst_test_component (&frame, c, x, y) - 16.0) * 255.0 / 219.0;
 
           fail_unless_equals_int (ours[(y * WIDTH + x) * 3 + k],
               gst_test_round_level (v));
@@ -468,6 +590,7 @@ frame_convert_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_yuv_against_gstreamer_and_textbook);
+  tcase_add_test (tc, test_interlaced_chroma_per_field);
   tcase_add_test (tc, test_rgb_family_read_as_is);
   tcase_add_test (tc, test_limited_range_rgb_and_grey);
   tcase_add_test (tc, test_resize_modes);

@@ -126,34 +126,5 @@ vgg19_bf16_winograd4x4_gemm__avx512bf16 (const guint16 * v,
     const guint16 * u, float *m, guint ic, guint n_tiles, guint ob_begin,
     guint ob_end, guint t_begin, guint t_end)
 {
-  const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK;
-  const gsize u_block = (gsize) ic * VGG19_CBLOCK;
-  guint ob;
-
-  if (t_end <= t_begin || ic == 0)
-    return;
-
-  for (ob = ob_begin; ob < ob_end; ob += 2) {
-    const guint nb = ob_end - ob >= 2 ? 2 : 1;
-    const guint16 *u0 = u + ob * u_block;
-    const guint16 *u1 = nb == 2 ? u0 + u_block : u0;
-    const guint n = t_end - t_begin;
-    const guint groups = (n + TILE_MAX - 1) / TILE_MAX;
-    guint g, t = t_begin;
-
-    for (g = 0; g < groups; g++) {
-      /* Group g ends at t_begin + n (g + 1) / groups: widths differ by at
-       * most one. */
-      const guint end = t_begin + (guint) ((guint64) n * (g + 1) / groups);
-      float *m0 = m + ob * v_block + (gsize) t * VGG19_CBLOCK;
-      float *m1 = nb == 2 ? m0 + v_block : m0;
-      const guint16 *vt = v + (gsize) t * VGG19_CBLOCK;
-
-      if (nb == 2)
-        tile_2x (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t));
-      else
-        tile_1x (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t));
-      t = end;
-    }
-  }
+  VGG19_WINOGRAD_PAIR_LOOP (guint16, TILE_MAX, tile_2x, tile_1x);
 }
