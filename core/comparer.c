@@ -145,6 +145,35 @@ vgg19_comparer_load_calibrations (Vgg19Metric * const *metrics,
   return TRUE;
 }
 
+/* A classifier tap needs weights that have the classifier. */
+static gboolean
+check_classifier (Vgg19Model * model, const Vgg19Metric * metric,
+    GError ** error)
+{
+  const char *const *names = vgg19_arch_tap_names (vgg19_model_get_arch
+      (model), NULL);
+  guint l, i, first_fc = 0;
+
+  if (vgg19_model_has_classifier (model))
+    return TRUE;
+  while (names[first_fc] && strcmp (names[first_fc], "fc6") != 0)
+    first_fc++;
+  for (l = 0; l < vgg19_metric_get_n_layers (metric); l++) {
+    const char *tap = vgg19_metric_get_layer (metric, l, NULL);
+
+    for (i = first_fc; names[i]; i++)
+      if (strcmp (names[i], tap) == 0) {
+        g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+            "%s: layer \"%s\" belongs to the classifier, which %s does not "
+            "have (perceptual metrics usually take the convolutional layers: "
+            "conv*, relu*, pool*)", vgg19_metric_get_name (metric), tap,
+            vgg19_model_get_path (model));
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
 Vgg19Comparer *
 vgg19_comparer_new (Vgg19Model * model, Vgg19Metric ** metrics,
     guint n_metrics, guint n_threads, Vgg19Precision precision,
@@ -167,7 +196,8 @@ vgg19_comparer_new (Vgg19Model * model, Vgg19Metric ** metrics,
   for (m = 0; m < n_metrics; m++) {
     const Vgg19Metric *first = metrics[0], *metric = metrics[m];
 
-    if (!vgg19_metric_check (metric, arch, error))
+    if (!vgg19_metric_check (metric, arch, error)
+        || !check_classifier (model, metric, error))
       goto fail;
     if (vgg19_metric_get_pooling (metric) != vgg19_metric_get_pooling (first)
         || vgg19_metric_get_input_scaling (metric) !=

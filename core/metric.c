@@ -380,14 +380,6 @@ vgg19_metric_check (const Vgg19Metric * metric, Vgg19Arch arch,
           arch == VGG19_ARCH_VGG19 ? 4 : 3, arch == VGG19_ARCH_VGG19 ? 4 : 3);
       return FALSE;
     }
-    if (g_str_has_prefix (tap, "fc") || g_str_has_prefix (tap, "relu6")
-        || g_str_has_prefix (tap, "relu7")) {
-      g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
-          "%s: layer \"%s\" belongs to the classifier; perceptual metrics "
-          "use the convolutional layers (conv*, relu*, pool*)",
-          metric->name, tap);
-      return FALSE;
-    }
     if (metric->terms[i].n_channels != 0 && metric->terms[i].n_channels != c) {
       g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
           "%s: layer \"%s\" has %u channels but the weights of %s have %u",

@@ -789,6 +789,20 @@ vgg19_preprocessor_set_output_size (Vgg19Preprocessor * pre, guint width,
   return TRUE;
 }
 
+gboolean
+vgg19_preprocessor_get_output_size (const Vgg19Preprocessor * pre,
+    guint width, guint height, guint * out_width, guint * out_height,
+    GError ** error)
+{
+  if (pre->out_width != 0) {
+    *out_width = pre->out_width;
+    *out_height = pre->out_height;
+    return TRUE;
+  }
+  return vgg19_preprocess_size (pre->mode, width, height, out_width,
+      out_height, error);
+}
+
 Vgg19Resize
 vgg19_preprocessor_get_resize (const Vgg19Preprocessor * pre)
 {

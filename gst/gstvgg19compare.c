@@ -72,7 +72,9 @@
  *
  * ## Pairing
  *
- * Frames are paired by running time, each input's from its own segment. A
+ * With sync-mode=running-time (the default), frames are paired by running
+ * time, each input's from its own segment (sync-mode=index pairs them in
+ * arrival order, the n-th with the n-th). A
  * frame lasts its duration, or else one frame at its caps' frame rate, or
  * else until the next frame of its input (the last one of a stream: until
  * the end, so that a still picture as reference serves a whole clip). A
@@ -88,10 +90,18 @@
  *
  * ## End
  *
- * The comparison ends when either input runs out (like ffmpeg's
- * shortest=1): when the other input still has frames past that point, an
- * element warning names the input that ended early (reference frames that
- * fall within the last distorted frame are merely dropped). The "pooled"
+ * With eof-action=shortest (the default), the comparison ends when either
+ * input runs out (like ffmpeg's shortest=1): when the other input still
+ * has frames past that point, an element warning names the input that
+ * ended early (reference frames that fall within the last distorted frame
+ * are merely dropped). With eof-action=repeat, a reference that ends first
+ * has its last frame compared with the rest of the distorted frames
+ * (counted in reference-duplicated); with eof-action=pass, the rest goes
+ * out without scores (counted in distorted-unpaired, with a warning).
+ *
+ * Inputs of different sizes at native size (resize=none) are scaled as
+ * scale says (to the reference's size by default), and an info message
+ * says how; scale=fixed brings both to scale-size. The "pooled"
  * message is posted and the log finished, then EOS goes downstream, and
  * upstream of the input still running gets GST_FLOW_EOS. A pipeline
  * stopped before EOS gets neither message nor pooled block (the log then
@@ -1801,9 +1811,10 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
       g_param_spec_enum ("resize", "Resize",
           "How both inputs' frames become network input: stretch (to "
           "224x224, as `vgg19 compare` by default), crop (short side 256, "
-          "centre 224x224) or none (the frames' own size, at least 32x32, "
-          "which must then be the same on both inputs: full-frame quality)."
-          FIXED_WHILE_STARTED, GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE, rw));
+          "centre 224x224) or none (the frames' own size, at least 32x32: "
+          "full-frame quality; inputs of different sizes meet as scale "
+          "says)." FIXED_WHILE_STARTED, GST_TYPE_VGG19_RESIZE, DEFAULT_RESIZE,
+          rw));
   g_object_class_install_property (gobject_class, PROP_SCALE,
       g_param_spec_enum ("scale", "Scale",
           "How inputs of different sizes meet: reference (at native size, "
@@ -1843,8 +1854,8 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "perceptual = sum over the layers of weight * mean((x - y)^2) "
           "(loss=mse) or weight * mean(|x - y|) (loss=l1), x and y the "
           "distorted and reference activations, the mean over all C*H*W "
-          "values (torch's F.mse_loss, F.l1_loss)." FIXED_WHILE_STARTED,
-          DEFAULT_LAYERS, rw));
+          "values (torch's F.mse_loss, F.l1_loss) with the default "
+          "reduction." FIXED_WHILE_STARTED, DEFAULT_LAYERS, rw));
   g_object_class_install_property (gobject_class, PROP_LOSS,
       g_param_spec_enum ("loss", "Loss",
           "Criterion of the perceptual loss: mse (squared difference), l1 "

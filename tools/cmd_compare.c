@@ -26,6 +26,12 @@ typedef struct
   char *style_layers;
   char *gram_norm;
   char *style_reduction;
+  char *scale;
+  char *scale_size;
+  char *sync_mode;
+  char *eof_action;
+  guint scale_width;            /* --scale fixed: --scale-size, else 0 */
+  guint scale_height;
   char *resize;
   char *log;
   char *log_format;
@@ -199,19 +205,32 @@ compare_images (const CompareOptions * o, Metrics * m, Vgg19Resize resize,
   gboolean ok = FALSE;
 
   /* Both images are preprocessed before the weights are read so that a
-   * bad image or a size mismatch is reported at once. */
+   * bad image is reported at once; images of different sizes meet as
+   * --scale says, as in the element. */
   pre = vgg19_preprocessor_new (resize, 0, 0, error);
   if (pre == NULL
+      || (o->scale_width != 0 && !vgg19_preprocessor_set_output_size (pre,
+              o->scale_width, o->scale_height, error))
       || !cli_input_from_image (ref_path, ref_rgb, pre, &ref, error)
       || !cli_input_from_image (dist_path, dist_rgb, pre, &dist, error))
     goto done;
   if (ref.width != dist.width || ref.height != dist.height) {
-    g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED,
-        "'%s' is %ux%u but '%s' is %ux%u: with --resize %s both images "
-        "must have the same size (--resize stretch brings both to 224x224)",
-        ref_path, ref.image_width, ref.image_height, dist_path,
-        dist.image_width, dist.image_height, vgg19_resize_to_string (resize));
-    goto done;
+    gboolean to_ref = g_strcmp0 (o->scale, "distorted") != 0;
+    guint w = to_ref ? ref.width : dist.width;
+    guint h = to_ref ? ref.height : dist.height;
+
+    if (!vgg19_preprocessor_set_output_size (pre, w, h, error))
+      goto done;
+    cli_input_clear (to_ref ? &dist : &ref);
+    if (!cli_input_from_image (to_ref ? dist_path : ref_path,
+            to_ref ? dist_rgb : ref_rgb, pre, to_ref ? &dist : &ref, error))
+      goto done;
+    /* never silent */
+    fprintf (stderr, "vgg19: '%s' (%ux%u) is scaled to the size of '%s' "
+        "(%ux%u)\n", to_ref ? dist_path : ref_path,
+        to_ref ? dist.image_width : ref.image_width,
+        to_ref ? dist.image_height : ref.image_height,
+        to_ref ? ref_path : dist_path, w, h);
   }
 
   comparer = make_comparer (o, m, error);
@@ -289,6 +308,7 @@ print_video_result (const CompareOptions * o, const Metrics * m,
     {"frames-compared", "frames_compared"},
     {"distorted-unpaired", "distorted_unpaired"},
     {"reference-dropped", "reference_dropped"},
+    {"reference-duplicated", "reference_duplicated"},
   };
   GString *line = g_string_new ("{\"reference\": ");
   char **names = value_names (m);
@@ -331,7 +351,44 @@ print_video_result (const CompareOptions * o, const Metrics * m,
     gst_structure_get_uint64 (p, "count", &count);
     g_string_append_printf (line, ", \"count\": %" G_GUINT64_FORMAT "}", count);
   }
-  g_string_append (line, "}}\n");
+  g_string_append (line, "}, \"worst_frames\": {");
+  for (i = 0; names[i] != NULL; i++) {
+    char *field = g_strdup_printf ("%s-worst", names[i]);
+    const GValue *v = gst_structure_get_value (pooled, field);
+    guint k;
+
+    g_free (field);
+    if (v == NULL || !GST_VALUE_HOLDS_ARRAY (v))
+      continue;
+    if (line->str[line->len - 1] != '{')
+      g_string_append (line, ", ");
+    json_append_string (line, names[i]);
+    g_string_append (line, ": [");
+    for (k = 0; k < gst_value_array_get_size (v); k++) {
+      const GstStructure *w =
+          gst_value_get_structure (gst_value_array_get_value (v, k));
+      guint64 frame = 0, ts = GST_CLOCK_TIME_NONE;
+      double value = NAN;
+
+      gst_structure_get_uint64 (w, "frame", &frame);
+      gst_structure_get_uint64 (w, "timestamp", &ts);
+      gst_structure_get_double (w, "value", &value);
+      g_string_append_printf (line, "%s{\"frame\": %" G_GUINT64_FORMAT
+          ", \"pts\": ", k ? ", " : "", frame);
+      json_append_double (line, GST_CLOCK_TIME_IS_VALID (ts) ?
+          (double) ts / GST_SECOND : NAN);
+      g_string_append (line, ", \"value\": ");
+      json_append_double (line, value);
+      g_string_append (line, "}");
+    }
+    g_string_append (line, "]");
+  }
+  g_string_append (line, "}");
+  if (gst_structure_get_string (pooled, "sizes")) {
+    g_string_append (line, ", \"sizes\": ");
+    json_append_string (line, gst_structure_get_string (pooled, "sizes"));
+  }
+  g_string_append (line, "}\n");
   fwrite (line->str, 1, line->len, stdout);
   fflush (stdout);
   g_string_free (line, TRUE);
@@ -355,6 +412,10 @@ compare_videos (const CompareOptions * o, const Metrics * m,
   s.style_layers = o->style_layers;
   s.gram_norm = o->gram_norm;
   s.style_reduction = o->style_reduction;
+  s.scale = o->scale;
+  s.scale_size = o->scale_size;
+  s.sync_mode = o->sync_mode;
+  s.eof_action = o->eof_action;
   s.resize = resize;
   s.threads = (guint) o->threads;
   s.log_path = o->log;
@@ -458,6 +519,59 @@ parse_metrics (const CompareOptions * o, Metrics * m, GError ** error)
   return TRUE;
 }
 
+/* @text is one of the NULL-terminated @names (or not given). */
+static gboolean
+check_choice (const char *option, const char *text,
+    const char *const *names, GError ** error)
+{
+  char *list;
+
+  if (text == NULL || g_strv_contains (names, text))
+    return TRUE;
+  list = g_strjoinv (", ", (char **) names);
+  g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+      "%s: unknown value '%s' (expected %s)", option, text, list);
+  g_free (list);
+  return FALSE;
+}
+
+static gboolean
+check_pairing_options (CompareOptions * o, GError ** error)
+{
+  static const char *const scales[] = { "reference", "distorted", "fixed",
+    NULL
+  };
+  static const char *const syncs[] = { "running-time", "index", NULL };
+  static const char *const eofs[] = { "shortest", "repeat", "pass", NULL };
+  guint64 w = 0, h = 0;
+
+  if (!check_choice ("--scale", o->scale, scales, error)
+      || !check_choice ("--sync-mode", o->sync_mode, syncs, error)
+      || !check_choice ("--eof-action", o->eof_action, eofs, error))
+    return FALSE;
+  if (o->scale_size != NULL) {
+    char **parts = g_strsplit (o->scale_size, "x", -1);
+    gboolean ok = g_strv_length (parts) == 2
+        && g_ascii_string_to_unsigned (parts[0], 10, VGG19_MIN_INPUT_SIDE,
+        VGG19_MAX_INPUT_SIDE, &w, NULL)
+        && g_ascii_string_to_unsigned (parts[1], 10, VGG19_MIN_INPUT_SIDE,
+        VGG19_MAX_INPUT_SIDE, &h, NULL);
+
+    g_strfreev (parts);
+    if (!ok) {
+      g_set_error (error, CLI_ERROR, CLI_ERROR_USAGE,
+          "--scale-size: '%s' is not WIDTHxHEIGHT with sides of %u to %u",
+          o->scale_size, VGG19_MIN_INPUT_SIDE, VGG19_MAX_INPUT_SIDE);
+      return FALSE;
+    }
+  }
+  if (g_strcmp0 (o->scale, "fixed") == 0) {
+    o->scale_width = o->scale_size ? (guint) w : 224;
+    o->scale_height = o->scale_size ? (guint) h : 224;
+  }
+  return TRUE;
+}
+
 static gboolean
 check_log_options (const CompareOptions * o, GError ** error)
 {
@@ -513,6 +627,20 @@ cmd_compare (int argc, char **argv, GError ** error)
           "Also the style (Gram-matrix) loss at these layers, each with an "
           "optional weight (e.g. relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)",
         "L1[:W1],L2..."},
+    {"scale", 0, 0, G_OPTION_ARG_STRING, &o.scale,
+          "Videos at native size (--resize none) of different sizes: "
+          "reference (default: the distorted frames to the reference's "
+          "size), distorted (the reference to the distorted size) or fixed "
+          "(both to --scale-size)", "POLICY"},
+    {"scale-size", 0, 0, G_OPTION_ARG_STRING, &o.scale_size,
+        "The size of --scale fixed (default 224x224)", "WxH"},
+    {"sync-mode", 0, 0, G_OPTION_ARG_STRING, &o.sync_mode,
+          "Videos: running-time (default: frames pair by time) or index "
+          "(the n-th with the n-th)", "MODE"},
+    {"eof-action", 0, 0, G_OPTION_ARG_STRING, &o.eof_action,
+          "Videos, when the reference ends first: shortest (default: stop), "
+          "repeat (its last frame for the rest) or pass (the rest without "
+          "scores)", "ACTION"},
     {"gram-norm", 0, 0, G_OPTION_ARG_STRING, &o.gram_norm,
           "What the style loss divides x x^T by: gatys (default, 2 C H W), "
           "none, hw or chw", "N"},
@@ -563,7 +691,8 @@ cmd_compare (int argc, char **argv, GError ** error)
   if (!parse_metrics (&o, &metrics, error)
       || !cli_parse_resize (o.resize, VGG19_RESIZE_STRETCH, &resize, error)
       || !cli_check_threads (o.threads, error)
-      || !check_log_options (&o, error))
+      || !check_log_options (&o, error)
+      || !check_pairing_options (&o, error))
     goto done;
 
   /* A file with more than one frame is a video. */
@@ -596,6 +725,10 @@ done:
   g_free (o.style_layers);
   g_free (o.gram_norm);
   g_free (o.style_reduction);
+  g_free (o.scale);
+  g_free (o.scale_size);
+  g_free (o.sync_mode);
+  g_free (o.eof_action);
   g_free (o.resize);
   g_free (o.log);
   g_free (o.log_format);

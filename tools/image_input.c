@@ -24,7 +24,6 @@ gboolean
 cli_input_from_image (const char *path, const CliRgbImage * image,
     Vgg19Preprocessor * pre, CliInput * input, GError ** error)
 {
-  const Vgg19Resize resize = vgg19_preprocessor_get_resize (pre);
   const CliRgbImage rgb = *image;
   Vgg19PackedImage packed = { 0 };
   GError *local = NULL;
@@ -34,8 +33,8 @@ cli_input_from_image (const char *path, const CliRgbImage * image,
   input->image_width = rgb.width;
   input->image_height = rgb.height;
 
-  if (!vgg19_preprocess_size (resize, rgb.width, rgb.height, &input->width,
-          &input->height, &local)) {
+  if (!vgg19_preprocessor_get_output_size (pre, rgb.width, rgb.height,
+          &input->width, &input->height, &local)) {
     g_set_error (error, CLI_ERROR, CLI_ERROR_FAILED, "'%s': %s", path,
         local->message);
     goto fail;

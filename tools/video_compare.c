@@ -144,7 +144,8 @@ configure (GstElement * compare, const CliVideoCompareSettings * s)
   const char *const enums[][2] = {
     {"loss", s->loss}, {"reduction", s->reduction},
     {"feature-norm", s->feature_norm}, {"gram-norm", s->gram_norm},
-    {"style-reduction", s->style_reduction},
+    {"style-reduction", s->style_reduction}, {"scale", s->scale},
+    {"sync-mode", s->sync_mode}, {"eof-action", s->eof_action},
   };
   guint i;
 
@@ -156,6 +157,8 @@ configure (GstElement * compare, const CliVideoCompareSettings * s)
     g_object_set (compare, "calibration", s->calibration, NULL);
   if (s->layers)
     g_object_set (compare, "layers", s->layers, NULL);
+  if (s->scale_size)
+    g_object_set (compare, "scale-size", s->scale_size, NULL);
   if (s->style_layers)
     g_object_set (compare, "style-layers", s->style_layers, NULL);
   for (i = 0; i < G_N_ELEMENTS (enums); i++)

@@ -22,6 +22,10 @@ typedef struct
   const char *style_layers;
   const char *gram_norm;
   const char *style_reduction;
+  const char *scale;
+  const char *scale_size;
+  const char *sync_mode;
+  const char *eof_action;
   Vgg19Resize resize;
   guint threads;
   const char *log_path;

@@ -293,10 +293,10 @@ VGG19_API gboolean vgg19_metric_load_calibration (Vgg19Metric * metric,
  * @arch: the network it will run on.
  * @error: return location for an error.
  *
- * Checks that every tap exists in @arch and is a convolutional-part tap
- * (conv, relu or pool layers, or "input"; not the classifier), that
- * @arch is the network a preset is defined on, and that a calibration
- * file is loaded when one is needed.
+ * Checks that every tap exists in @arch ("input" included; classifier
+ * taps, fc6 ... fc8, need weights with the classifier, which
+ * vgg19_comparer_new() checks), that @arch is the network a preset is
+ * defined on, and that a calibration file is loaded when one is needed.
  *
  * Returns: TRUE when usable, else FALSE with @error naming the problem.
  */

@@ -610,6 +610,24 @@ VGG19_API gboolean vgg19_preprocessor_set_output_size (Vgg19Preprocessor *
     pre, guint width, guint height, GError ** error);
 
 /**
+ * vgg19_preprocessor_get_output_size:
+ * @pre: a preprocessor.
+ * @width: an image's width.
+ * @height: its height.
+ * @out_width: (out): the width of the network input run() writes for it.
+ * @out_height: (out): its height.
+ * @error: return location for an error.
+ *
+ * vgg19_preprocess_size() for @pre's mode, or the size given to
+ * vgg19_preprocessor_set_output_size().
+ *
+ * Returns: FALSE with @error set when the mode refuses the image.
+ */
+VGG19_API gboolean vgg19_preprocessor_get_output_size (const
+    Vgg19Preprocessor * pre, guint width, guint height, guint * out_width,
+    guint * out_height, GError ** error);
+
+/**
  * vgg19_preprocessor_run:
  * @pre: a preprocessor.
  * @image: the image; any size, which may change from one call to the next.

@@ -935,13 +935,29 @@ class Failures(OracleTestCase):
                              (64, 224, 224))
 
     def test_compare_sizes_differ(self):
+        """At native size, images of different sizes meet as --scale
+        says, and the command says so on stderr."""
         a = oracle_path(case("img224_stretch")["image"])
         b = oracle_path(case("img320x240_none")["image"])
-        line = self.assert_fails(self.run_tool(
-            "compare", "--weights", weights("legacy_v1"), "--resize", "none",
-            a, b), 1)
-        self.assertIn("224x224", line)
-        self.assertIn("320x240", line)
+        results = {}
+        for scale in ("reference", "distorted", "fixed"):
+            proc = self.run_tool(
+                "compare", "--weights", weights("legacy_v1"), "--resize",
+                "none", "--layers", "conv1_1", "--scale", scale,
+                "--scale-size", "64x48", a, b)
+            out = self.assert_ok(proc)
+            results[scale] = json.loads(out)["loss"]
+            stderr = proc.stderr.decode("utf-8", "replace")
+            if scale == "reference":
+                self.assertIn("(320x240) is scaled to the size of", stderr)
+                self.assertIn("(224x224)", stderr)
+            elif scale == "distorted":
+                self.assertIn("(224x224) is scaled to the size of", stderr)
+            else:
+                self.assertEqual(stderr, "")
+            self.assertGreater(results[scale], 0.0)
+        # three different comparisons
+        self.assertEqual(len(set(results.values())), 3)
 
     def test_bad_labels(self):
         image = oracle_path(case("img224_stretch")["image"])

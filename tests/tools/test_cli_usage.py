@@ -113,7 +113,11 @@ class UsageErrors(CliTestCase):
                 (["--reduction", "avg"], "--reduction"),
                 (["--feature-norm", "l2"], "--feature-norm"),
                 (["--gram-norm", "nchw"], "--gram-norm"),
-                (["--style-reduction", "max"], "--style-reduction")):
+                (["--style-reduction", "max"], "--style-reduction"),
+                (["--scale", "up"], "--scale"),
+                (["--scale-size", "10x10"], "--scale-size"),
+                (["--sync-mode", "pts"], "--sync-mode"),
+                (["--eof-action", "endall"], "--eof-action")):
             self.assert_fails(self.run_tool("compare", *options, "a.png",
                                             "b.png"), 2, [culprit])
 
