@@ -95,6 +95,14 @@
  * then "pooled_metrics"), log-format=csv has a line per frame and a line
  * per pooled statistic.
  *
+ * ## Changes mid-stream
+ *
+ * Either input's caps may change between frames (size, format); each
+ * frame is read with its own, a reference frame held across the change
+ * too. Only post-messages can change while paused or playing: the other
+ * properties made the model, the metrics and the log's header, and a
+ * change is refused with a warning.
+ *
  * ## Timing
  *
  * The network runs in the element's aggregation thread, on every pair:
