@@ -1084,6 +1084,10 @@ gst_vgg19_start (GstVgg19 * self)
   if (!self->analysis) {
     POST_ERROR (self, error);
     g_error_free (error);
+    /* back in READY: the weights may be set right */
+    GST_OBJECT_LOCK (self);
+    self->started = FALSE;
+    GST_OBJECT_UNLOCK (self);
     return FALSE;
   }
   if (warning) {
