@@ -42,7 +42,18 @@
  * rate and the delay stays that of one analysis, which the LATENCY query
  * reports (measured, and updated with a latency message when it changes).
  * With a source that is not live, every frame due is analysed and upstream
- * waits for the analysis of the one before.
+ * waits for the analysis of the one before. Frames not due wait behind the
+ * one being analysed, up to 256 MiB of them (two frames at least, however
+ * large: 4K and 8K), then upstream waits too.
+ *
+ * ## Streams
+ *
+ * Caps may change between any two frames (size, format): each frame is
+ * analysed for its own. Interlaced frames with both fields in one buffer
+ * (interlace-mode interleaved or mixed) are analysed as the whole woven
+ * frame, 4:2:0 chroma taken per field; one field per buffer (alternate)
+ * is refused at negotiation. Frames below 32x32 at resize=none are
+ * refused with an error; resized, any size down to 1x1 is analysed.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -1073,6 +1084,10 @@ gst_vgg19_start (GstVgg19 * self)
   if (!self->analysis) {
     POST_ERROR (self, error);
     g_error_free (error);
+    /* back in READY: the weights may be set right */
+    GST_OBJECT_LOCK (self);
+    self->started = FALSE;
+    GST_OBJECT_UNLOCK (self);
     return FALSE;
   }
   if (warning) {

@@ -136,6 +136,14 @@
  * recording the version, network, weight file and its SHA-256, input
  * scaling, resize, pairing and each metric's full description.
  *
+ * ## Changes mid-stream
+ *
+ * Either input's caps may change between frames (size, format); each
+ * frame is read with its own, a reference frame held across the change
+ * too. Only post-messages can change while paused or playing: the other
+ * properties made the model, the metrics and the log's header, and a
+ * change is refused with a warning.
+ *
  * ## Timing
  *
  * The network runs in the element's aggregation thread, on every pair:

@@ -244,6 +244,13 @@ gst_test_pop_results (GstBus * bus)
   return results;
 }
 
+void
+gst_test_bus_free (GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 GstMessage *
 gst_test_pop_error (GstBus * bus)
 {

@@ -65,6 +65,11 @@ GstHarness *gst_test_harness_new (GstBus ** bus, const gchar *
 /* The "vgg19" element messages on @bus so far, oldest first. */
 GList *gst_test_pop_results (GstBus * bus);
 
+/* Drops the messages left on @bus, then its reference. Messages hold
+ * their element, which holds its bus: without this, an element whose
+ * messages were not all read is never freed. */
+void gst_test_bus_free (GstBus * bus);
+
 /* An element error on @bus, or NULL. */
 GstMessage *gst_test_pop_error (GstBus * bus);
 

@@ -57,7 +57,7 @@ pair_stop (Pair * p)
   gst_harness_teardown (p->ref);
   gst_harness_teardown (p->dist);
   gst_object_unref (p->element);
-  gst_object_unref (p->bus);
+  gst_test_bus_free (p->bus);
 }
 
 static GstBuffer *

@@ -195,6 +195,21 @@ GST_START_TEST (test_missing_weights)
   /* again: the element comes back from a failed start */
   check_weights_error (expect_error (pipeline), GST_RESOURCE_ERROR_NOT_FOUND,
       missing);
+  /* and takes weights that are there (no warning: it is not started) */
+  {
+    GstElement *v = get_vgg19 (pipeline);
+    GstMessage *msg;
+
+    g_object_set (v, "weights", gst_test_weights ("features_only"), NULL);
+    msg = gst_bus_pop_filtered (GST_ELEMENT_BUS (pipeline),
+        GST_MESSAGE_WARNING);
+    fail_unless (msg == NULL, "setting the weights after a failed start "
+        "was refused");
+    run_to_eos (pipeline);
+    fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    gst_object_unref (v);
+  }
   gst_object_unref (pipeline);
 
   /* not named: the core's lookup finds nothing (unless weights are

@@ -255,7 +255,7 @@ GST_START_TEST (test_renegotiation_to_unusable_size)
   fail_unless (gst_test_pop_error (bus) == NULL);
 
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  gst_test_bus_free (bus);
 }
 
 GST_END_TEST;
@@ -321,7 +321,7 @@ GST_START_TEST (test_tiny_frames)
       }
       g_free (what);
       gst_harness_teardown (h);
-      gst_object_unref (bus);
+      gst_test_bus_free (bus);
     }
   }
   vgg19_session_free (session);
@@ -492,7 +492,7 @@ GST_START_TEST (test_no_timestamps)
   g_list_free_full (results, (GDestroyNotify) gst_message_unref);
   fail_unless (gst_test_pop_error (bus) == NULL);
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  gst_test_bus_free (bus);
 }
 
 GST_END_TEST;
@@ -744,7 +744,7 @@ GST_START_TEST (test_8k_at_native_size_refused)
           gst_buffer_new_allocate (NULL, info.size, NULL)),
       GST_FLOW_NOT_NEGOTIATED);
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  gst_test_bus_free (bus);
 }
 
 GST_END_TEST;
@@ -1040,7 +1040,7 @@ GST_START_TEST (test_property_changes_while_playing)
   /* and they apply from the next start */
   gst_harness_teardown (h);
   g_free (missing);
-  gst_object_unref (bus);
+  gst_test_bus_free (bus);
 }
 
 GST_END_TEST;
