@@ -4,7 +4,11 @@
  * the LPIPS and DISTS weight files; every total and per-layer value here
  * must match within 1e-4 relative (float32 networks on both sides: their
  * activations differ by rounding, about 1e-6 relative, and the metrics
- * are sums of many such terms).
+ * are sums of many such terms). A DISTS stage's value is a sum of
+ * alpha (1 - l) + beta (1 - s) with l and s close to 1, far smaller than
+ * its terms: rounding moves l and s by up to about 1e-6 (measured: 1e-7),
+ * so the stage's value may also differ by 1e-6 times the stage's share of
+ * the weights ("scales"), however small it is.
  *
  * VGG19_ORACLE_DIR names the reference data, VGG19_PRESET_REFERENCE the
  * script's output directory. Missing data fails the test. */
@@ -20,6 +24,8 @@
 #include "oracle.h"
 
 #define TOLERANCE 1e-4
+/* error of DISTS' l and s terms from the rounding of the activations */
+#define DISTS_TERM_TOLERANCE 1e-6
 
 static const char *
 env (const char *name)
@@ -61,9 +67,10 @@ find_pair (const TestJson *pairs, const char *id)
 }
 
 static gboolean
-close_enough (double got, double want)
+close_enough (double got, double want, double scale)
 {
-  return fabs (got - want) <= TOLERANCE * fabs (want) + 1e-12;
+  return fabs (got - want) <= TOLERANCE * fabs (want) +
+      DISTS_TERM_TOLERANCE * scale + 1e-12;
 }
 
 START_TEST (test_presets_match_torch)
@@ -96,6 +103,7 @@ START_TEST (test_presets_match_torch)
         test_json_member_string (r, "pair"));
     const TestJson *layers = test_json_member (r, "layers");
     const TestJson *values = test_json_member (r, "values");
+    const TestJson *scales = test_json_member (r, "scales");
     Vgg19Model *model = g_hash_table_lookup (models, weights);
     Vgg19Metric *metric;
     Vgg19Comparer *comparer;
@@ -136,7 +144,7 @@ START_TEST (test_presets_match_torch)
         error ? error->message : "");
 
     ck_assert (test_json_member_number (r, "total", &want));
-    if (!close_enough (got[0], want)) {
+    if (!close_enough (got[0], want, 0.0)) {
       fprintf (stderr, "%s on %s: total %.9g, torch %.9g (relative %.2g)\n",
           preset, test_json_member_string (pair, "id"), got[0], want,
           fabs (got[0] - want) / fabs (want));
@@ -145,10 +153,12 @@ START_TEST (test_presets_match_torch)
     for (l = 0; l < test_json_length (layers); l++) {
       const TestJson *v = g_ptr_array_index (values->items, l);
       const TestJson *name = g_ptr_array_index (layers->items, l);
+      double scale = scales ? ((const TestJson *)
+          g_ptr_array_index (scales->items, l))->number : 0.0;
 
       ck_assert_str_eq (vgg19_metric_get_layer (vgg19_comparer_get_metric
               (comparer, 0), l, NULL), name->string);
-      if (!close_enough (got[1 + l], v->number)) {
+      if (!close_enough (got[1 + l], v->number, scale)) {
         fprintf (stderr, "%s on %s: %s %.9g, torch %.9g\n", preset,
             test_json_member_string (pair, "id"), name->string, got[1 + l],
             v->number);
