@@ -339,9 +339,23 @@ gst_vgg19_frame_comparer_set_format (GstVgg19FrameComparer * c,
   }
   gst_vgg19_frame_converter_free (c->converters[input]);
   c->converters[input] = conv;
-  /* sizes may change: the reference runs again for the next comparison */
-  vgg19_comparer_clear_reference (c->comparer);
-  return apply_scale (c, error);
+  if (!apply_scale (c, error))
+    return FALSE;
+  /* new distorted caps can change the size the reference is scaled to
+   * (scale=distorted): its activations at the old size are of no use, it
+   * runs again for the next comparison (its own caps have not changed;
+   * before a change of those, the element runs the frame it holds) */
+  if (input == GST_VGG19_INPUT_DISTORTED
+      && vgg19_comparer_has_reference (c->comparer)
+      && c->converters[GST_VGG19_INPUT_REFERENCE]) {
+    guint w, h;
+
+    gst_vgg19_frame_converter_get_size (c->converters
+        [GST_VGG19_INPUT_REFERENCE], &w, &h);
+    if (w != c->reference_width || h != c->reference_height)
+      vgg19_comparer_clear_reference (c->comparer);
+  }
+  return TRUE;
 }
 
 /* Converts @frame of @input into c->input; its size in @width, @height. */

@@ -21,7 +21,14 @@ writes to OUTDIR:
     presets.json        {"pairs": [{"id", "reference", "distorted"}],
                          "results": [{"preset", "pair", "weights",
                                       "layers": [TAP, ...],
-                                      "values": [...], "total"}]}
+                                      "values": [...], "total",
+                                      ["scales": [...]]}]}
+
+DISTS' results also give, per stage, "scales": the stage's share of the
+weights, sum(alpha + beta) / w_sum. A stage's value sums alpha (1 - l) +
+beta (1 - s) with l, s close to 1, so it can be far smaller than its
+terms: an error e in the l and s (from the rounding of the float32
+activations) moves it by up to e * scale, however small the value.
 
 Each formula is written here with torch's own operations, independently
 of the C code:
@@ -219,7 +226,7 @@ def dists(vgg16, alpha, beta, ref, dist):
     w_sum = alpha.sum() + beta.sum()
     a_split = torch.split(alpha / w_sum, DISTS_CHANNELS, dim=1)
     b_split = torch.split(beta / w_sum, DISTS_CHANNELS, dim=1)
-    values = []
+    values, scales = [], []
     for k in range(6):
         x, y = f0[k].double(), f1[k].double()
         xm = x.mean([2, 3], keepdim=True)
@@ -233,7 +240,8 @@ def dists(vgg16, alpha, beta, ref, dist):
         # the stage's share of 1 - sum(alpha S1 + beta S2)
         values.append(float((a.sum() + b.sum()) - (a * s1).sum() -
                             (b * s2).sum()))
-    return ["input"] + LPIPS_LAYERS, values, sum(values)
+        scales.append(float(a.sum() + b.sum()))
+    return ["input"] + LPIPS_LAYERS, values, sum(values), scales
 
 
 def load(builder, path):
@@ -303,10 +311,11 @@ def main():
         results.append({"preset": "lpips-vgg", "pair": pair_id,
                         "weights": "vgg16", "layers": t, "values": v,
                         "total": total, "calibration": "lpips-v0.1-vgg.pth"})
-        t, v, total = dists(vgg16, alpha, beta, ref, dist)
+        t, v, total, scales = dists(vgg16, alpha, beta, ref, dist)
         results.append({"preset": "dists", "pair": pair_id,
                         "weights": "vgg16", "layers": t, "values": v,
-                        "total": total, "calibration": "dists-weights.pt"})
+                        "total": total, "calibration": "dists-weights.pt",
+                        "scales": scales})
 
     tmp = os.path.join(args.out, "presets.json.tmp")
     with open(tmp, "w") as f:
