@@ -55,6 +55,30 @@ typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
     guint t_begin, guint t_end);
 
+/* The register-tile dispatch of the AVX-512 products kernels: tile_1x
+ * and tile_2x (NB output blocks) call the kernel's always-inlined
+ * gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, width) with a
+ * compile-time width of 1 to 14, so each width keeps its accumulators in
+ * registers. */
+#define VGG19_WINOGRAD_TILE_CASE(NB, W) \
+  case W: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, W); break;
+#define VGG19_WINOGRAD_TILE_DISPATCH(ELEM, NB) \
+  static void \
+  tile_##NB##x (const ELEM * v, gsize v_block, guint ic, const ELEM * u0, \
+      const ELEM * u1, float *m0, float *m1, int np) \
+  { \
+    switch (np) { \
+      VGG19_WINOGRAD_TILE_CASE (NB, 1) VGG19_WINOGRAD_TILE_CASE (NB, 2) \
+      VGG19_WINOGRAD_TILE_CASE (NB, 3) VGG19_WINOGRAD_TILE_CASE (NB, 4) \
+      VGG19_WINOGRAD_TILE_CASE (NB, 5) VGG19_WINOGRAD_TILE_CASE (NB, 6) \
+      VGG19_WINOGRAD_TILE_CASE (NB, 7) VGG19_WINOGRAD_TILE_CASE (NB, 8) \
+      VGG19_WINOGRAD_TILE_CASE (NB, 9) VGG19_WINOGRAD_TILE_CASE (NB, 10) \
+      VGG19_WINOGRAD_TILE_CASE (NB, 11) VGG19_WINOGRAD_TILE_CASE (NB, 12) \
+      VGG19_WINOGRAD_TILE_CASE (NB, 13) VGG19_WINOGRAD_TILE_CASE (NB, 14) \
+      default: break; \
+    } \
+  }
+
 /* The outer loop of the AVX-512 products kernels (float32 and bf16,
  * element type ELEM): output blocks in pairs (the last one alone when
  * their count is odd), each tile range cut into groups of nearly equal

@@ -88,38 +88,11 @@ gemm_tile (const guint16 * v, gsize v_block, guint ic, const guint16 * u0,
   FOR_EACH_TILE (ACC_STORE);
 }
 
-#define TILE_CASES(NB) \
-  case 1: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 1); break; \
-  case 2: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 2); break; \
-  case 3: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 3); break; \
-  case 4: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 4); break; \
-  case 5: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 5); break; \
-  case 6: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 6); break; \
-  case 7: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 7); break; \
-  case 8: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 8); break; \
-  case 9: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 9); break; \
-  case 10: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 10); break; \
-  case 11: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 11); break; \
-  case 12: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 12); break; \
-  case 13: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 13); break; \
-  case 14: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, 14); break; \
-  default: break;
-
-#define DEFINE_TILE_DISPATCH(NB) \
-  static void \
-  tile_##NB##x (const guint16 * v, gsize v_block, guint ic, \
-      const guint16 * u0, const guint16 * u1, float *m0, float *m1, int np) \
-  { \
-    switch (np) { \
-      TILE_CASES (NB) \
-    } \
-  }
-
-/* TILE_MAX, FOR_EACH_TILE and TILE_CASES must agree. */
+/* TILE_MAX and the 14 widths of VGG19_WINOGRAD_TILE_DISPATCH must agree. */
 G_STATIC_ASSERT (TILE_MAX == 14);
 
-DEFINE_TILE_DISPATCH (2)
-DEFINE_TILE_DISPATCH (1)
+VGG19_WINOGRAD_TILE_DISPATCH (guint16, 2)
+VGG19_WINOGRAD_TILE_DISPATCH (guint16, 1)
 
 void
 vgg19_bf16_winograd4x4_gemm__avx512bf16 (const guint16 * v,
