@@ -124,7 +124,7 @@ load_conv (Loader * ld, Vgg19Model * model, const Vgg19Module * m,
     /* Already transformed: the filters themselves are not read. */
     p->winograd_u = (float *) vgg19_winograd_cache_get (model->winograd_cache,
         m->conv_index);
-    p->u_mapped = TRUE;
+    p->u_cached = TRUE;
   } else {
     if ((plain = vgg19_alloc_floats (n, wname, error)) == NULL)
       goto out;
@@ -269,7 +269,7 @@ model_free (Vgg19Model * model)
   if (model->convs) {
     for (i = 0; i < model->net->n_convs; i++) {
       vgg19_free_floats (model->convs[i].weights);
-      if (!model->convs[i].u_mapped)
+      if (!model->convs[i].u_cached)
         vgg19_free_floats (model->convs[i].winograd_u);
       vgg19_free_floats (model->convs[i].bias);
     }

@@ -15,7 +15,7 @@ typedef struct
    * packed weights (conv3x3.h). */
   float *weights;               /* packed for the conv3x3 kernels, or NULL */
   float *winograd_u;            /* U, 36 * out * in floats, or NULL */
-  gboolean u_mapped;            /* winograd_u is in the cache mapping */
+  gboolean u_cached;            /* winograd_u belongs to the Winograd cache */
   float *bias;                  /* out_channels */
   guint in_block;               /* ibs: 3 for the image input, else 16 */
 } Vgg19ConvParams;

@@ -12,13 +12,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <vgg19/vgg19.h>
 
+#include "aligned.h"
 #include "cache_dir.h"
 #include "winograd.h"
 
@@ -51,10 +51,8 @@ typedef struct
 
 struct _Vgg19WinogradCache
 {
-  guint8 *map;
-  gsize size;
   guint n_convs;
-  const float **u;              /* per convolution, or NULL */
+  float **u;                    /* per convolution, or NULL; owned */
 };
 
 /* The cache file of @weights_path, or NULL when the cache is off. */
@@ -164,7 +162,6 @@ vgg19_winograd_cache_open (const char *weights_path,
   Header h, id;
   guint64 total;
   GStatBuf st;
-  void *map;
   guint i;
   int fd = -1;
 
@@ -198,24 +195,32 @@ vgg19_winograd_cache_open (const char *weights_path,
         weights_path, file);
     goto out;
   }
-  /* MAP_POPULATE: the page tables are filled now, not by faults in the
-   * first frame. */
-  map = mmap (NULL, (gsize) total, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-      fd, 0);
-  if (map == MAP_FAILED) {
-    g_debug ("%s: cannot map its Winograd cache %s: %s", weights_path, file,
-        g_strerror (errno));
-    goto out;
-  }
+  /* Read into anonymous huge-page memory, not mapped: a file mapping has
+   * 4 KiB pages, and on a cold start their TLB misses and page walks made
+   * the Winograd products of the deep layers (whose U is streamed from
+   * memory once per frame) up to four times slower, some 20 ms a frame
+   * at 224x224, until the mapping was warm. A read from the page cache
+   * costs about as much as mapping it did. */
   cache = g_new0 (Vgg19WinogradCache, 1);
-  cache->map = map;
-  cache->size = (gsize) total;
   cache->n_convs = net->n_convs;
-  cache->u = g_new0 (const float *, net->n_convs);
-  for (i = 0; i < net->n_convs; i++)
-    if (want[i].n_floats > 0)
-      cache->u[i] = (const float *) (cache->map + want[i].offset);
-  g_debug ("%s: Winograd filters mapped from %s", weights_path, file);
+  cache->u = g_new0 (float *, net->n_convs);
+  for (i = 0; i < net->n_convs; i++) {
+    if (want[i].n_floats == 0)
+      continue;
+    cache->u[i] = vgg19_alloc_floats ((gsize) want[i].n_floats,
+        "the Winograd filters", NULL);
+    if (cache->u[i] == NULL
+        || !read_all (fd, cache->u[i],
+            (gsize) want[i].n_floats * sizeof (float),
+            (goffset) want[i].offset)) {
+      g_debug ("%s: cannot read its Winograd cache %s: %s", weights_path,
+          file, cache->u[i] ? g_strerror (errno) : "out of memory");
+      vgg19_winograd_cache_free (cache);
+      cache = NULL;
+      goto out;
+    }
+  }
+  g_debug ("%s: Winograd filters read from %s", weights_path, file);
 
 out:
   if (fd >= 0)
@@ -335,9 +340,12 @@ out:
 void
 vgg19_winograd_cache_free (Vgg19WinogradCache * cache)
 {
+  guint i;
+
   if (cache == NULL)
     return;
-  munmap (cache->map, cache->size);
+  for (i = 0; i < cache->n_convs; i++)
+    vgg19_free_floats (cache->u[i]);
   g_free (cache->u);
   g_free (cache);
 }

@@ -4,7 +4,7 @@
  * computing the filters, with the same outputs bit for bit.
  *
  * The weights are a features-only safetensors file of VGG-19's shapes
- * with seeded random values (80 MB, written here); whether a load mapped
+ * with seeded random values (80 MB, written here); whether a load read
  * the cache or computed the filters is read from the library's debug
  * messages.
  */
@@ -24,14 +24,14 @@
 static char *tmp_dir, *weights_path, *cache_dir;
 static float *reference_out;    /* relu5_4 computed without cache */
 static gsize reference_n;
-static gboolean saw_mapped, saw_written;
+static gboolean saw_read, saw_written;
 
 static void
 log_handler (const gchar * domain, GLogLevelFlags level, const gchar * msg,
     gpointer data)
 {
-  if (strstr (msg, "Winograd filters mapped from"))
-    saw_mapped = TRUE;
+  if (strstr (msg, "Winograd filters read from"))
+    saw_read = TRUE;
   if (strstr (msg, "Winograd filters written to"))
     saw_written = TRUE;
 }
@@ -128,20 +128,20 @@ run_model (gsize * n)
 /* Loads with the cache in @dir (or "off"), checks the outputs against
  * the uncached ones and reports what the load did. */
 static void
-load_and_check (const char *dir, gboolean want_mapped, gboolean want_written,
+load_and_check (const char *dir, gboolean want_read, gboolean want_written,
     const char *what)
 {
   gsize n;
   float *out;
 
   g_setenv ("VGG19_PACK_CACHE", dir, TRUE);
-  saw_mapped = saw_written = FALSE;
+  saw_read = saw_written = FALSE;
   out = run_model (&n);
   ck_assert_uint_eq (n, reference_n);
   ck_assert_msg (memcmp (out, reference_out, n * sizeof (float)) == 0,
       "%s: outputs differ from the uncached load", what);
-  ck_assert_msg (saw_mapped == want_mapped, "%s: cache %s", what,
-      saw_mapped ? "mapped, but should not be" : "not mapped");
+  ck_assert_msg (saw_read == want_read, "%s: cache %s", what,
+      saw_read ? "read, but should not be" : "not read");
   ck_assert_msg (saw_written == want_written, "%s: cache %s", what,
       saw_written ? "written, but should not be" : "not written");
   g_free (out);
@@ -225,7 +225,7 @@ teardown_once (void)
   g_free (reference_out);
 }
 
-START_TEST (test_written_then_mapped)
+START_TEST (test_written_then_read)
 {
   char *file;
   GStatBuf st1, st2;
@@ -311,7 +311,7 @@ main (void)
   tcase_set_timeout (tc, 300);
   tcase_add_unchecked_fixture (tc, setup_once, teardown_once);
   tcase_add_checked_fixture (tc, setup, NULL);
-  tcase_add_test (tc, test_written_then_mapped);
+  tcase_add_test (tc, test_written_then_read);
   tcase_add_test (tc, test_weights_changed);
   tcase_add_test (tc, test_damaged_cache_file);
   tcase_add_test (tc, test_unwritable_cache);
