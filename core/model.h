@@ -38,7 +38,7 @@ struct _Vgg19Model
   Vgg19ConvParams *convs;       /* net->n_convs */
   gboolean has_classifier;
   Vgg19LinearParams linears[3];
-  struct _Vgg19WinogradCache *winograd_cache;   /* mapped U, or NULL */
+  struct _Vgg19WinogradCache *winograd_cache;   /* U read from the cache, or NULL */
 
   /* bf16 copies for bf16 sessions, made by the first one
    * (vgg19_model_prepare_bf16) and read-only afterwards. */
