@@ -88,6 +88,31 @@
  * frame for each distorted frame. Gap buffers are not compared, and
  * distorted ones are not passed on.
  *
+ * ## Offset
+ *
+ * offset-search=N (0, the default: off) looks for a constant offset of
+ * up to N frames either way between the inputs before scoring: a
+ * distorted stream that lacks the reference's first o frames (the encode
+ * started late, frames were dropped at the start) or has -o extra leading
+ * ones (a pre-roll). The element holds the first 2 N + 20 frames of each
+ * input (or fewer, when an input ends first), compares luma thumbnails of
+ * them at every offset and decides once; then distorted frame i is
+ * compared with reference frame i + o. With o > 0 the first o reference
+ * frames are dropped (reference-dropped), with o < 0 the first -o
+ * distorted frames go out without scores (distorted-unpaired). With
+ * running-time pairing this is done by moving the reference's running
+ * time by o frame durations (its frame rate, else its frames' duration),
+ * so that later frames still pair by time; with sync-mode=index, or
+ * frames without timestamps, by dropping the frames. The result is posted
+ * as a "vgg19" message of type "offset" and recorded in the log's header.
+ * When no offset stands out (a still picture, slow or repeating motion,
+ * different content, a shift beyond N) the streams are compared as they
+ * come (offset 0), with an element warning that says why. The scores wait
+ * for the decision: 2 N + 20 frames of latency (40 frames, 1.6 s at
+ * 25 fps, for N = 10). A flush before the decision starts the search
+ * again; after it the offset stays. The caps of an input may not change
+ * within the frames held (an element error).
+ *
  * ## End
  *
  * With eof-action=shortest (the default), the comparison ends when either
@@ -125,6 +150,15 @@
  * median, p1, p5, p10, p25, p95 (percentiles interpolated linearly, as
  * numpy's default) and stddev (population).
  *
+ * With offset-search, once before the first frame's: type="offset",
+ * offset (int, what is applied), confident (boolean), reason
+ * ("confident", "too-few-pairs", "no-structure", "static", "ambiguous",
+ * "no-match", "beyond-range", "at-limit"), best-offset, cost (the mean
+ * 1 - correlation of the thumbnails at best-offset), n-pairs (the frame
+ * pairs behind it), runner-up and runner-up-cost (the next best offset),
+ * margin, max-offset, reference-frames and distorted-frames (the frames
+ * the decision saw) and description (the result in a sentence).
+ *
  * ## Log
  *
  * log-file names a file written as the frames are compared, so that a
@@ -134,7 +168,11 @@
  * <frames>, <pooled_metrics>) or csv (libvmaf's columns; the header and
  * the pooled statistics in '#' comment lines). Every log has a header
  * recording the version, network, weight file and its SHA-256, input
- * scaling, resize, pairing and each metric's full description.
+ * scaling, resize, pairing and each metric's full description; with
+ * offset-search also offset_search, offset, offset_confident,
+ * offset_reason, offset_best, offset_cost, offset_runner_up,
+ * offset_runner_up_cost and offset_pairs (the log is then created when
+ * the offset is decided).
  *
  * ## Changes mid-stream
  *
@@ -164,6 +202,9 @@
  *     log-file=scores.csv log-format=csv ! fakesink \
  *     uridecodebin uri=file:///path/ref.mp4 ! videoconvert ! c.sink_0 \
  *     uridecodebin uri=file:///path/dist.mp4 ! videoconvert ! c.sink_1
+ * gst-launch-1.0 -m vgg19compare name=c offset-search=10 log-file=scores.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
+ *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
  * ]|
  */
 #ifdef HAVE_CONFIG_H
