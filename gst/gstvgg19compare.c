@@ -109,9 +109,13 @@
  * different content, a shift beyond N) the streams are compared as they
  * come (offset 0), with an element warning that says why. The scores wait
  * for the decision: 2 N + 20 frames of latency (40 frames, 1.6 s at
- * 25 fps, for N = 10). A flush before the decision starts the search
- * again; after it the offset stays. The caps of an input may not change
- * within the frames held (an element error).
+ * 25 fps, for N = 10), and the frames held take memory (2 N + 20 of each
+ * input: 40 1080p I420 frames are 124 MB); an upstream whose buffer pool
+ * has fewer buffers than that (some hardware decoders) stalls, unless a
+ * copy (videoconvert to another format, say) comes in between. A
+ * flushing seek before the decision starts the search again; after it
+ * the offset stays. The caps of an input may not change within the
+ * frames held (an element error).
  *
  * ## End
  *
