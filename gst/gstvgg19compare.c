@@ -1214,8 +1214,11 @@ frame_signature (GstVgg19Compare * self, GstVgg19Input input,
   return ok;
 }
 
-/* Takes the frames the search still wants off the pads, into held.
- * FALSE with an error posted. */
+/* Takes the next frame of each input the search still wants off its pad,
+ * into held: one at a time, as aggregate() is called when every input has
+ * one (taking more from one input while the other has none would leave
+ * the next frame of the first waiting, and its upstream with it, until
+ * the other's comes). FALSE with an error posted. */
 static gboolean
 collect_for_search (GstVgg19Compare * self)
 {
@@ -1228,25 +1231,25 @@ collect_for_search (GstVgg19Compare * self)
     GstVgg19OffsetStream stream = offset_stream (i);
     GstBuffer *buf;
 
-    while (!self->search_ended[i]
-        && gst_vgg19_offset_search_get_n_frames (self->search, stream) <
-        window) {
-      buf = gst_aggregator_pad_peek_buffer (pad);
-      if (!buf) {
-        if (gst_aggregator_pad_is_eos (pad)) {
-          gst_vgg19_offset_search_end (self->search, stream);
-          self->search_ended[i] = TRUE;
-        }
-        break;
+    if (self->search_ended[i]
+        || gst_vgg19_offset_search_get_n_frames (self->search, stream) >=
+        window)
+      continue;
+    buf = gst_aggregator_pad_peek_buffer (pad);
+    if (!buf) {
+      if (gst_aggregator_pad_is_eos (pad)) {
+        gst_vgg19_offset_search_end (self->search, stream);
+        self->search_ended[i] = TRUE;
       }
-      if (!frame_signature (self, i, buf, &signature)) {
-        gst_buffer_unref (buf);
-        return FALSE;
-      }
-      gst_buffer_unref (buf);
-      g_queue_push_tail (&self->held[i], gst_aggregator_pad_pop_buffer (pad));
-      gst_vgg19_offset_search_push (self->search, stream, &signature);
+      continue;
     }
+    if (!frame_signature (self, i, buf, &signature)) {
+      gst_buffer_unref (buf);
+      return FALSE;
+    }
+    gst_buffer_unref (buf);
+    g_queue_push_tail (&self->held[i], gst_aggregator_pad_pop_buffer (pad));
+    gst_vgg19_offset_search_push (self->search, stream, &signature);
   }
   return TRUE;
 }

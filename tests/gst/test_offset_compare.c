@@ -13,6 +13,7 @@
 
 #include <glib/gstdio.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/vgg19/vgg19meta.h>
 
 #include "gst_test_util.h"
 #include "json_value.h"
@@ -410,6 +411,108 @@ GST_START_TEST (test_log_header)
 
 GST_END_TEST;
 
+/* A flushing seek before the offset is decided: the frames held are
+ * flushed with the pads' and the search starts again on the frames after
+ * it (unrelated pictures before it, a late start after). */
+GST_START_TEST (test_seek_before_decision)
+{
+  GstElement *c = gst_element_factory_make ("vgg19compare", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *dist, *ref;
+  GstVideoInfo info;
+  GstSegment segment;
+  GstMessage *msg;
+  GstBuffer *out;
+  gint offset = G_MININT;
+  guint i, n_out = 0;
+
+  gst_element_set_bus (c, bus);
+  g_object_set (c, "weights", gst_test_weights ("features_only"),
+      "layers", "conv1_1", "resize", VGG19_RESIZE_NONE, "offset-search", 4,
+      "post-messages", FALSE, NULL);
+  dist = gst_harness_new_with_element (c, "sink_1", "src");
+  ref = gst_harness_new_with_element (c, "sink_0", NULL);
+  gst_harness_set_live (dist, FALSE);
+  gst_harness_set_live (ref, FALSE);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, SIZE, SIZE);
+  GST_VIDEO_INFO_FPS_N (&info) = 25;
+  gst_test_set_caps (ref, &info);
+  gst_test_set_caps (dist, &info);
+
+  for (i = 0; i < 5; i++) {
+    fail_unless_equals_int (gst_harness_push (ref, picture (100 + i, i)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (dist, picture (130 + i, i)),
+        GST_FLOW_OK);
+  }
+  /* the seek goes upstream to both harnesses, which answer with the
+   * flush */
+  fail_unless (gst_element_send_event (c, gst_event_new_seek (1.0,
+              GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, 0,
+              GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  for (i = 0; i < 2; i++) {
+    GstHarness *h = i ? dist : ref;
+    GstEvent *seek, *e[3];
+    guint32 seqnum;
+    guint k;
+
+    /* after the other upstream events (reconfigure, latency) */
+    while ((seek = gst_harness_try_pull_upstream_event (h))
+        && GST_EVENT_TYPE (seek) != GST_EVENT_SEEK)
+      gst_event_unref (seek);
+    fail_unless (seek != NULL, "no seek upstream of %s",
+        i ? "sink_1" : "sink_0");
+    seqnum = gst_event_get_seqnum (seek);
+    gst_event_unref (seek);
+    e[0] = gst_event_new_flush_start ();
+    e[1] = gst_event_new_flush_stop (TRUE);
+    e[2] = gst_event_new_segment (&segment);
+    for (k = 0; k < 3; k++) {
+      gst_event_set_seqnum (e[k], seqnum);
+      fail_unless (gst_harness_push_event (h, e[k]));
+    }
+  }
+  for (i = 0; i < 30; i++) {
+    fail_unless_equals_int (gst_harness_push (ref, picture (i, i)),
+        GST_FLOW_OK);
+    if (i < 27) {
+      fail_unless_equals_int (gst_harness_push (dist, picture (i + 3, i)),
+          GST_FLOW_OK);
+    } else if (i == 27) {
+      fail_unless (gst_harness_push_event (dist, gst_event_new_eos ()));
+    }
+  }
+  fail_unless (gst_harness_push_event (ref, gst_event_new_eos ()));
+
+  while (n_out < 27 && (out = gst_harness_pull (dist))) {
+    GstVgg19LossMeta *meta =
+        gst_buffer_get_vgg19_loss_meta_by_metric (out, "perceptual");
+
+    fail_unless (meta != NULL, "frame %u not scored", n_out);
+    fail_unless (meta->total == 0.0, "frame %u: %g", n_out, meta->total);
+    gst_buffer_unref (out);
+    n_out++;
+  }
+  fail_unless_equals_int (n_out, 27);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+
+    if (g_strcmp0 (gst_structure_get_string (st, "type"), "offset") == 0) {
+      fail_unless_equals_int (offset, G_MININT);
+      fail_unless (gst_structure_get_int (st, "offset", &offset));
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (offset, 3);
+  gst_harness_teardown (ref);
+  gst_harness_teardown (dist);
+  gst_object_unref (c);
+  gst_test_bus_free (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_property)
 {
   GstElement *c = gst_element_factory_make ("vgg19compare", NULL);
@@ -444,6 +547,7 @@ offset_compare_suite (void)
   tcase_add_test (tc, test_still_picture_warns);
   tcase_add_test (tc, test_end_before_window);
   tcase_add_test (tc, test_log_header);
+  tcase_add_test (tc, test_seek_before_decision);
   return s;
 }
 
