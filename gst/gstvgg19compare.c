@@ -88,6 +88,35 @@
  * frame for each distorted frame. Gap buffers are not compared, and
  * distorted ones are not passed on.
  *
+ * ## Offset
+ *
+ * offset-search=N (0, the default: off) looks for a constant offset of
+ * up to N frames either way between the inputs before scoring: a
+ * distorted stream that lacks the reference's first o frames (the encode
+ * started late, frames were dropped at the start) or has -o extra leading
+ * ones (a pre-roll). The element holds the first 2 N + 20 frames of each
+ * input (or fewer, when an input ends first), compares luma thumbnails of
+ * them at every offset and decides once; then distorted frame i is
+ * compared with reference frame i + o. With o > 0 the first o reference
+ * frames are dropped (reference-dropped), with o < 0 the first -o
+ * distorted frames go out without scores (distorted-unpaired). With
+ * running-time pairing this is done by moving the reference's running
+ * time by o frame durations (its frame rate, else its frames' duration),
+ * so that later frames still pair by time; with sync-mode=index, or
+ * frames without timestamps, by dropping the frames. The result is posted
+ * as a "vgg19" message of type "offset" and recorded in the log's header.
+ * When no offset stands out (a still picture, slow or repeating motion,
+ * different content, a shift beyond N) the streams are compared as they
+ * come (offset 0), with an element warning that says why. The scores wait
+ * for the decision: 2 N + 20 frames of latency (40 frames, 1.6 s at
+ * 25 fps, for N = 10), and the frames held take memory (2 N + 20 of each
+ * input: 40 1080p I420 frames are 124 MB); an upstream whose buffer pool
+ * has fewer buffers than that (some hardware decoders) stalls, unless a
+ * copy (videoconvert to another format, say) comes in between. A
+ * flushing seek before the decision starts the search again; after it
+ * the offset stays. The caps of an input may not change within the
+ * frames held (an element error).
+ *
  * ## End
  *
  * With eof-action=shortest (the default), the comparison ends when either
@@ -125,6 +154,15 @@
  * median, p1, p5, p10, p25, p95 (percentiles interpolated linearly, as
  * numpy's default) and stddev (population).
  *
+ * With offset-search, once before the first frame's: type="offset",
+ * offset (int, what is applied), confident (boolean), reason
+ * ("confident", "too-few-pairs", "no-structure", "static", "ambiguous",
+ * "no-match", "beyond-range", "at-limit"), best-offset, cost (the mean
+ * 1 - correlation of the thumbnails at best-offset), n-pairs (the frame
+ * pairs behind it), runner-up and runner-up-cost (the next best offset),
+ * margin, max-offset, reference-frames and distorted-frames (the frames
+ * the decision saw) and description (the result in a sentence).
+ *
  * ## Log
  *
  * log-file names a file written as the frames are compared, so that a
@@ -134,7 +172,11 @@
  * <frames>, <pooled_metrics>) or csv (libvmaf's columns; the header and
  * the pooled statistics in '#' comment lines). Every log has a header
  * recording the version, network, weight file and its SHA-256, input
- * scaling, resize, pairing and each metric's full description.
+ * scaling, resize, pairing and each metric's full description; with
+ * offset-search also offset_search, offset, offset_confident,
+ * offset_reason, offset_best, offset_cost, offset_runner_up,
+ * offset_runner_up_cost and offset_pairs (the log is then created when
+ * the offset is decided).
  *
  * ## Changes mid-stream
  *
@@ -164,6 +206,9 @@
  *     log-file=scores.csv log-format=csv ! fakesink \
  *     uridecodebin uri=file:///path/ref.mp4 ! videoconvert ! c.sink_0 \
  *     uridecodebin uri=file:///path/dist.mp4 ! videoconvert ! c.sink_1
+ * gst-launch-1.0 -m vgg19compare name=c offset-search=10 log-file=scores.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
+ *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -180,6 +225,7 @@
 #include "frame_convert.h"
 #include "gstvgg19compare.h"
 #include "gstvgg19enums.h"
+#include "offset_search.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define GST_CAT_DEFAULT gst_vgg19_compare_debug
@@ -206,6 +252,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_vgg19_compare_debug);
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_POOLED_INTERVAL 0
 #define DEFAULT_WORST_FRAMES 5
+#define DEFAULT_OFFSET_SEARCH 0
+#define MAX_OFFSET_SEARCH 250
 
 
 /* How long one input may stay unlinked while the other streams. Long
@@ -238,6 +286,7 @@ enum
   PROP_POST_MESSAGES,
   PROP_POOLED_INTERVAL,
   PROP_WORST_FRAMES,
+  PROP_OFFSET_SEARCH,
   PROP_FRAMES_COMPARED,
 };
 
@@ -295,6 +344,7 @@ struct _GstVgg19Compare
   gboolean post_messages;
   guint pooled_interval;
   guint worst_frames;
+  guint offset_search;
   guint64 frames_compared;
   /* from start() to stop(): the properties but post-messages are fixed */
   gboolean started;
@@ -330,6 +380,28 @@ struct _GstVgg19Compare
   FrameSpan reference_span;
   guint64 reference_index;
   gboolean reference_compared;
+
+  /* offset-search: until the offset is decided, the first frames of each
+   * input are taken off their pads into held (after that, the frames held
+   * are served before the pads' own); the log is opened at the decision,
+   * so that its header records the offset */
+  GstVgg19OffsetSearch *search;
+  GstVgg19SignatureMaker *makers[2];
+  GQueue held[2];
+  gboolean search_ended[2];
+  gboolean offset_decided;
+  GstVgg19OffsetResult offset_result;
+  gchar *run_log_file;
+  Vgg19LogFormat run_log_format;
+  Vgg19Resize run_resize;
+  /* how the offset is applied: the reference's running time moved
+   * earlier (reference_earlier) or later by reference_shift, or (without
+   * usable timestamps, and in index pairing) leading frames dropped */
+  GstClockTime reference_shift;
+  gboolean reference_earlier;
+  gboolean offset_drops;
+  guint reference_skip;         /* reference frames still to drop */
+  guint distorted_skip;         /* distorted frames still to pass unscored */
 
   /* the check for an unlinked input, under watch_lock */
   GMutex watch_lock;
@@ -496,6 +568,23 @@ frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
 
     span.start = span.end;
     span.end = t;
+  }
+  if (span.timed && input == GST_VGG19_INPUT_REFERENCE
+      && self->reference_shift > 0) {
+    /* the offset found (offset-search): reference frame i + o is shown
+     * when distorted frame i is; frames moved before the start end at 0,
+     * before any distorted frame, and are dropped */
+    if (self->reference_earlier) {
+      span.start = span.start > self->reference_shift ?
+          span.start - self->reference_shift : 0;
+      if (GST_CLOCK_TIME_IS_VALID (span.end))
+        span.end = span.end > self->reference_shift ?
+            span.end - self->reference_shift : 0;
+    } else {
+      span.start += self->reference_shift;
+      if (GST_CLOCK_TIME_IS_VALID (span.end))
+        span.end += self->reference_shift;
+    }
   }
   return span;
 }
@@ -741,14 +830,45 @@ log_failed:
 /* Pairing                                                              */
 /* ------------------------------------------------------------------ */
 
+/* The frames of an input: those held for the offset search first, then
+ * its pad's (the same calls as the pad's). */
+static GstBuffer *
+input_peek (GstVgg19Compare * self, GstVgg19Input input)
+{
+  if (!g_queue_is_empty (&self->held[input]))
+    return gst_buffer_ref (g_queue_peek_head (&self->held[input]));
+  return gst_aggregator_pad_peek_buffer (self->inputs[input].pad);
+}
+
+static GstBuffer *
+input_pop (GstVgg19Compare * self, GstVgg19Input input)
+{
+  if (!g_queue_is_empty (&self->held[input]))
+    return g_queue_pop_head (&self->held[input]);
+  return gst_aggregator_pad_pop_buffer (self->inputs[input].pad);
+}
+
+static void
+input_drop (GstVgg19Compare * self, GstVgg19Input input)
+{
+  GstBuffer *buf = input_pop (self, input);
+
+  gst_clear_buffer (&buf);
+}
+
+static gboolean
+input_is_eos (GstVgg19Compare * self, GstVgg19Input input)
+{
+  return g_queue_is_empty (&self->held[input])
+      && gst_aggregator_pad_is_eos (self->inputs[input].pad);
+}
+
 /* Takes the reference frame held off its pad's queue. */
 static void
 unqueue_reference (GstVgg19Compare * self)
 {
-  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
-
   if (self->reference_in_pad)
-    gst_aggregator_pad_drop_buffer (pad);
+    input_drop (self, GST_VGG19_INPUT_REFERENCE);
   self->reference_in_pad = FALSE;
 }
 
@@ -771,7 +891,6 @@ static gboolean
 reference_over (GstVgg19Compare * self, const FrameSpan * d,
     gboolean * need_data)
 {
-  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
   const FrameSpan *r = &self->reference_span;
   GstBuffer *next;
   FrameSpan n;
@@ -785,9 +904,9 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
 
   /* it lasts until the next reference frame, queued behind it */
   unqueue_reference (self);
-  next = gst_aggregator_pad_peek_buffer (pad);
+  next = input_peek (self, GST_VGG19_INPUT_REFERENCE);
   if (!next) {
-    *need_data = !gst_aggregator_pad_is_eos (pad);
+    *need_data = !input_is_eos (self, GST_VGG19_INPUT_REFERENCE);
     return FALSE;
   }
   n = frame_span (self, GST_VGG19_INPUT_REFERENCE, next);
@@ -800,17 +919,16 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
 static gboolean
 last_reference (GstVgg19Compare * self, gboolean * need_data)
 {
-  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
   GstBuffer *next;
 
   *need_data = FALSE;
   unqueue_reference (self);
-  next = gst_aggregator_pad_peek_buffer (pad);
+  next = input_peek (self, GST_VGG19_INPUT_REFERENCE);
   if (next) {
     gst_buffer_unref (next);
     return FALSE;
   }
-  if (gst_aggregator_pad_is_eos (pad))
+  if (input_is_eos (self, GST_VGG19_INPUT_REFERENCE))
     return TRUE;
   *need_data = TRUE;
   return FALSE;
@@ -825,16 +943,16 @@ take_reference (GstVgg19Compare * self, gboolean * need_data)
   GstBuffer *buf;
 
   for (;;) {
-    buf = gst_aggregator_pad_peek_buffer (in->pad);
+    buf = input_peek (self, GST_VGG19_INPUT_REFERENCE);
     if (!buf) {
-      *need_data = !gst_aggregator_pad_is_eos (in->pad);
+      *need_data = !input_is_eos (self, GST_VGG19_INPUT_REFERENCE);
       return FALSE;
     }
     self->reference_index = in->n_frames++;
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
       break;
     self->reference_dropped++;
-    gst_aggregator_pad_drop_buffer (in->pad);
+    input_drop (self, GST_VGG19_INPUT_REFERENCE);
     gst_buffer_unref (buf);
   }
   self->reference = buf;
@@ -1030,9 +1148,9 @@ drain_reference (GstVgg19Compare * self)
   }
   release_reference (self);
   for (;;) {
-    buf = gst_aggregator_pad_peek_buffer (ref->pad);
+    buf = input_peek (self, GST_VGG19_INPUT_REFERENCE);
     if (!buf) {
-      if (!gst_aggregator_pad_is_eos (ref->pad))
+      if (!input_is_eos (self, GST_VGG19_INPUT_REFERENCE))
         return GST_AGGREGATOR_FLOW_NEED_DATA;
       finish_comparison (self, GST_VGG19_INPUT_DISTORTED, FALSE);
       return GST_FLOW_EOS;
@@ -1044,10 +1162,275 @@ drain_reference (GstVgg19Compare * self)
       finish_comparison (self, GST_VGG19_INPUT_DISTORTED, TRUE);
       return GST_FLOW_EOS;
     }
-    gst_buffer_unref (gst_aggregator_pad_pop_buffer (ref->pad));
+    gst_buffer_unref (input_pop (self, GST_VGG19_INPUT_REFERENCE));
     ref->n_frames++;
     self->reference_dropped++;
   }
+}
+
+/* ------------------------------------------------------------------ */
+/* Offset search                                                        */
+/* ------------------------------------------------------------------ */
+
+static Vgg19ScoreLog *open_log (GstVgg19Compare * self, const gchar * path,
+    Vgg19LogFormat format, Vgg19Resize resize, GError ** error);
+
+static GstVgg19OffsetStream
+offset_stream (GstVgg19Input input)
+{
+  return input == GST_VGG19_INPUT_REFERENCE ?
+      GST_VGG19_OFFSET_STREAM_REFERENCE : GST_VGG19_OFFSET_STREAM_DISTORTED;
+}
+
+/* The signature of @buf, a frame of @input. FALSE with an error posted. */
+static gboolean
+frame_signature (GstVgg19Compare * self, GstVgg19Input input,
+    GstBuffer * buf, GstVgg19FrameSignature * signature)
+{
+  Input *in = &self->inputs[input];
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    /* nothing shown: a flat frame, which says nothing */
+    memset (signature, 0, sizeof (*signature));
+    signature->flat = TRUE;
+    return TRUE;
+  }
+  if (!map_frame (self, input, buf, &frame))
+    return FALSE;
+  if (!self->makers[input])
+    self->makers[input] = gst_vgg19_signature_maker_new (&in->info, &error);
+  ok = self->makers[input] && gst_vgg19_signature_maker_run
+      (self->makers[input], &frame, signature, &error);
+  gst_video_frame_unmap (&frame);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("offset-search cannot read a %s frame (%s): %s", input_roles[input],
+            GST_PAD_NAME (in->pad), error->message), (NULL));
+    g_error_free (error);
+  }
+  return ok;
+}
+
+/* Takes the next frame of each input the search still wants off its pad,
+ * into held: one at a time, as aggregate() is called when every input has
+ * one (taking more from one input while the other has none would leave
+ * the next frame of the first waiting, and its upstream with it, until
+ * the other's comes). FALSE with an error posted. */
+static gboolean
+collect_for_search (GstVgg19Compare * self)
+{
+  guint window = gst_vgg19_offset_search_get_window (self->search);
+  GstVgg19FrameSignature signature;
+  gint i;
+
+  for (i = 0; i < 2; i++) {
+    GstAggregatorPad *pad = self->inputs[i].pad;
+    GstVgg19OffsetStream stream = offset_stream (i);
+    GstBuffer *buf;
+
+    if (self->search_ended[i]
+        || gst_vgg19_offset_search_get_n_frames (self->search, stream) >=
+        window)
+      continue;
+    buf = gst_aggregator_pad_peek_buffer (pad);
+    if (!buf) {
+      if (gst_aggregator_pad_is_eos (pad)) {
+        gst_vgg19_offset_search_end (self->search, stream);
+        self->search_ended[i] = TRUE;
+      }
+      continue;
+    }
+    if (!frame_signature (self, i, buf, &signature)) {
+      gst_buffer_unref (buf);
+      return FALSE;
+    }
+    gst_buffer_unref (buf);
+    g_queue_push_tail (&self->held[i], gst_aggregator_pad_pop_buffer (pad));
+    gst_vgg19_offset_search_push (self->search, stream, &signature);
+  }
+  return TRUE;
+}
+
+/* One reference frame's duration, for moving its running time: from its
+ * frame rate, its first frame's duration or the first two frames'
+ * timestamps (NONE when none of these is known). */
+static GstClockTime
+reference_frame_duration (GstVgg19Compare * self)
+{
+  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  GQueue *held = &self->held[GST_VGG19_INPUT_REFERENCE];
+  GstBuffer *a = g_queue_peek_nth (held, 0), *b = g_queue_peek_nth (held, 1);
+
+  if (ref->have_info && GST_VIDEO_INFO_FPS_N (&ref->info) > 0)
+    return gst_util_uint64_scale_int (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&ref->info), GST_VIDEO_INFO_FPS_N (&ref->info));
+  if (a && GST_BUFFER_DURATION_IS_VALID (a) && GST_BUFFER_DURATION (a) > 0)
+    return GST_BUFFER_DURATION (a);
+  if (a && b && GST_BUFFER_PTS_IS_VALID (a) && GST_BUFFER_PTS_IS_VALID (b)
+      && GST_BUFFER_PTS (b) > GST_BUFFER_PTS (a))
+    return GST_BUFFER_PTS (b) - GST_BUFFER_PTS (a);
+  return GST_CLOCK_TIME_NONE;
+}
+
+/* The frames the offset drops, from the start of the streams (and again
+ * after a flush: both streams then start at the same place again). */
+static void
+arm_offset_drops (GstVgg19Compare * self)
+{
+  gint o = self->offset_result.offset;
+
+  self->reference_skip = self->offset_drops && o > 0 ? o : 0;
+  self->distorted_skip = self->offset_drops && o < 0 ? -o : 0;
+}
+
+/* Decides the offset from the frames held, reports it, opens the log and
+ * sets the pairing up for it. FALSE with an error posted. */
+static gboolean
+decide_offset (GstVgg19Compare * self)
+{
+  GstVgg19OffsetResult *r = &self->offset_result;
+  GstBuffer *head;
+  GstClockTime duration;
+  GError *error = NULL;
+  GstStructure *s;
+  gchar *description;
+  gint o;
+
+  gst_vgg19_offset_search_decide (self->search, r);
+  self->offset_decided = TRUE;
+  o = r->offset;
+  description = gst_vgg19_offset_result_describe (r);
+  GST_INFO_OBJECT (self, "offset search: %s", description);
+
+  /* Frames are paired by running time unless sync-mode=index: dropping
+   * the first o reference frames would leave reference frame o at its
+   * own time, o frames after distorted frame 0, which would then pair
+   * with nothing. So with timestamps the reference's running time moves
+   * by o frame durations instead, and the pairing drops or passes the
+   * frames left without a partner as it does any; without them (or a
+   * frame duration), and in index pairing, the leading frames are
+   * dropped. */
+  head = g_queue_peek_head (&self->held[GST_VGG19_INPUT_REFERENCE]);
+  duration = reference_frame_duration (self);
+  self->offset_drops = TRUE;
+  if (o != 0 && self->run_sync == GST_VGG19_SYNC_RUNNING_TIME && head
+      && frame_span (self, GST_VGG19_INPUT_REFERENCE, head).timed
+      && GST_CLOCK_TIME_IS_VALID (duration)) {
+    self->offset_drops = FALSE;
+    self->reference_shift = (GstClockTime) ABS (o) * duration;
+    self->reference_earlier = o > 0;
+    GST_INFO_OBJECT (self, "reference running time moved %s by %"
+        GST_TIME_FORMAT, o > 0 ? "earlier" : "later",
+        GST_TIME_ARGS (self->reference_shift));
+  }
+  arm_offset_drops (self);
+  if (o > 0)
+    GST_INFO_OBJECT (self, "the first %d reference frames are dropped", o);
+  else if (o < 0)
+    GST_INFO_OBJECT (self, "the first %d distorted frames go out without "
+        "scores", -o);
+
+  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "offset",
+      "offset", G_TYPE_INT, o,
+      "confident", G_TYPE_BOOLEAN, r->confident,
+      "reason", G_TYPE_STRING, gst_vgg19_offset_reason_get_nick (r->reason),
+      "best-offset", G_TYPE_INT, r->best_offset,
+      "cost", G_TYPE_DOUBLE, r->cost,
+      "n-pairs", G_TYPE_UINT, r->n_pairs,
+      "runner-up", G_TYPE_INT, r->runner_up_offset,
+      "runner-up-cost", G_TYPE_DOUBLE, r->runner_up_cost,
+      "margin", G_TYPE_DOUBLE, r->margin,
+      "max-offset", G_TYPE_UINT,
+      gst_vgg19_offset_search_get_max_offset (self->search),
+      "reference-frames", G_TYPE_UINT, r->n_reference,
+      "distorted-frames", G_TYPE_UINT, r->n_distorted,
+      "description", G_TYPE_STRING, description, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  if (!r->confident)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("vgg19compare found no reliable offset between the reference "
+            "(%s) and the distorted stream (%s), and compares them as they "
+            "come (offset 0): %s",
+            GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_REFERENCE].pad),
+            GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_DISTORTED].pad),
+            description), (NULL));
+  g_free (description);
+
+  if (self->run_log_file) {
+    self->log = open_log (self, self->run_log_file, self->run_log_format,
+        self->run_resize, &error);
+    if (!self->log) {
+      POST_ERROR (self, error);
+      g_error_free (error);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Before the offset is decided: holds frames for the search, and decides
+ * once it has them all. GST_FLOW_OK when decided. */
+static GstFlowReturn
+search_offset (GstVgg19Compare * self)
+{
+  if (!collect_for_search (self))
+    return GST_FLOW_ERROR;
+  if (!gst_vgg19_offset_search_is_ready (self->search))
+    return GST_AGGREGATOR_FLOW_NEED_DATA;
+  if (!decide_offset (self))
+    return GST_FLOW_ERROR;
+  return GST_FLOW_OK;
+}
+
+/* The frames the offset drops. GST_FLOW_OK when done, or a buffer in
+ * @pass for downstream. */
+static GstFlowReturn
+skip_for_offset (GstVgg19Compare * self, GstBuffer ** pass)
+{
+  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  GstBuffer *buf;
+
+  *pass = NULL;
+  while (self->reference_skip > 0) {
+    buf = input_pop (self, GST_VGG19_INPUT_REFERENCE);
+    if (!buf) {
+      if (!input_is_eos (self, GST_VGG19_INPUT_REFERENCE))
+        return GST_AGGREGATOR_FLOW_NEED_DATA;
+      self->reference_skip = 0;
+      break;
+    }
+    GST_LOG_OBJECT (self, "reference frame %" G_GUINT64_FORMAT " dropped "
+        "for the offset", ref->n_frames);
+    ref->n_frames++;
+    self->reference_dropped++;
+    self->reference_skip--;
+    gst_buffer_unref (buf);
+  }
+  while (self->distorted_skip > 0) {
+    buf = input_pop (self, GST_VGG19_INPUT_DISTORTED);
+    if (!buf) {
+      if (!input_is_eos (self, GST_VGG19_INPUT_DISTORTED))
+        return GST_AGGREGATOR_FLOW_NEED_DATA;
+      self->distorted_skip = 0;
+      break;
+    }
+    GST_LOG_OBJECT (self, "distorted frame %" G_GUINT64_FORMAT " passed "
+        "without scores for the offset", dist->n_frames);
+    dist->n_frames++;
+    self->distorted_unpaired++;
+    self->distorted_skip--;
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+      *pass = buf;
+      return GST_FLOW_OK;
+    }
+    gst_buffer_unref (buf);
+  }
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -1063,9 +1446,27 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
   if (self->finished)
     return GST_FLOW_EOS;
 
-  buf = gst_aggregator_pad_peek_buffer (dist->pad);
+  if (self->search && !self->offset_decided) {
+    GstFlowReturn ret = search_offset (self);
+
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+  if (self->reference_skip > 0 || self->distorted_skip > 0) {
+    GstFlowReturn ret = skip_for_offset (self, &buf);
+
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (buf) {
+      gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
+          GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
+      return gst_aggregator_finish_buffer (agg, buf);
+    }
+  }
+
+  buf = input_peek (self, GST_VGG19_INPUT_DISTORTED);
   if (!buf) {
-    if (!gst_aggregator_pad_is_eos (dist->pad))
+    if (!input_is_eos (self, GST_VGG19_INPUT_DISTORTED))
       return GST_AGGREGATOR_FLOW_NEED_DATA;
     return drain_reference (self);
   }
@@ -1076,7 +1477,7 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
   if (self->reference_ended) {
     /* eof-action=pass: the rest goes out without scores */
     gst_buffer_unref (buf);
-    buf = gst_aggregator_pad_pop_buffer (dist->pad);
+    buf = input_pop (self, GST_VGG19_INPUT_DISTORTED);
     dist->n_frames++;
     self->distorted_unpaired++;
     self->passed++;
@@ -1119,7 +1520,7 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
 
   /* the distorted frame is taken */
   gst_buffer_unref (buf);
-  buf = gst_aggregator_pad_pop_buffer (dist->pad);
+  buf = input_pop (self, GST_VGG19_INPUT_DISTORTED);
   index = dist->n_frames++;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     /* nothing to compare nor to show */
@@ -1174,6 +1575,22 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
         gst_event_unref (event);
         return FALSE;
       }
+      /* frames held for the offset search were taken off the queue before
+       * the caps event: they would be read with the new caps */
+      if (!g_queue_is_empty (&self->held[input]) && in->have_info
+          && !gst_video_info_is_equal (&info, &in->info)) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+            ("The caps of the %s input (%s) changed within the first "
+                "frames that offset-search holds: not supported, set "
+                "offset-search=0 for this stream", input_roles[input],
+                GST_PAD_NAME (pad)), ("new caps %" GST_PTR_FORMAT, caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      if (self->makers[input] && (!in->have_info
+              || !gst_video_info_is_equal (&info, &in->info)))
+        g_clear_pointer (&self->makers[input],
+            gst_vgg19_signature_maker_free);
       /* a reference frame held past its place in its input's queue (it
        * lasts until the next one) was made with the caps before: it goes
        * through the network now, while they still describe it */
@@ -1293,9 +1710,23 @@ gst_vgg19_compare_flush (GstAggregator * agg)
    * empty); the scores so far stay */
   if (self->reference) {
     self->reference_compared = TRUE;
+    /* held frames are flushed too: it is no longer in either queue */
     self->reference_in_pad = FALSE;
     release_reference (self);
   }
+  /* the frames held for the offset search are flushed like the pads';
+   * before the decision the search starts again on the new frames, after
+   * it the offset stays (the streams start at the same place again, so
+   * the frames it drops are dropped again) */
+  g_queue_clear_full (&self->held[GST_VGG19_INPUT_REFERENCE],
+      (GDestroyNotify) gst_buffer_unref);
+  g_queue_clear_full (&self->held[GST_VGG19_INPUT_DISTORTED],
+      (GDestroyNotify) gst_buffer_unref);
+  if (self->search && !self->offset_decided) {
+    gst_vgg19_offset_search_reset (self->search);
+    self->search_ended[0] = self->search_ended[1] = FALSE;
+  } else if (self->offset_decided)
+    arm_offset_drops (self);
   return GST_FLOW_OK;
 }
 
@@ -1395,6 +1826,33 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
           self->run_eof == GST_VGG19_EOF_PASS ? "pass: distorted frames "
           "after the reference's end go out without scores" : "shortest: "
           "the comparison ends when either input ends"));
+  if (self->search && self->offset_decided) {
+    const GstVgg19OffsetResult *r = &self->offset_result;
+    gchar number[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ptr_array_add (params, g_strdup ("offset_search"));
+    g_ptr_array_add (params, g_strdup_printf ("%u",
+            gst_vgg19_offset_search_get_max_offset (self->search)));
+    g_ptr_array_add (params, g_strdup ("offset"));
+    g_ptr_array_add (params, g_strdup_printf ("%d", r->offset));
+    g_ptr_array_add (params, g_strdup ("offset_confident"));
+    g_ptr_array_add (params, g_strdup (r->confident ? "true" : "false"));
+    g_ptr_array_add (params, g_strdup ("offset_reason"));
+    g_ptr_array_add (params,
+        g_strdup (gst_vgg19_offset_reason_get_nick (r->reason)));
+    g_ptr_array_add (params, g_strdup ("offset_best"));
+    g_ptr_array_add (params, g_strdup_printf ("%d", r->best_offset));
+    g_ptr_array_add (params, g_strdup ("offset_cost"));
+    g_ptr_array_add (params, g_strdup (g_ascii_formatd (number,
+                sizeof (number), "%.6g", r->cost)));
+    g_ptr_array_add (params, g_strdup ("offset_runner_up"));
+    g_ptr_array_add (params, g_strdup_printf ("%d", r->runner_up_offset));
+    g_ptr_array_add (params, g_strdup ("offset_runner_up_cost"));
+    g_ptr_array_add (params, g_strdup (g_ascii_formatd (number,
+                sizeof (number), "%.6g", r->runner_up_cost)));
+    g_ptr_array_add (params, g_strdup ("offset_pairs"));
+    g_ptr_array_add (params, g_strdup_printf ("%u", r->n_pairs));
+  }
   g_ptr_array_add (params, NULL);
 
   log = vgg19_score_log_new (path, format,
@@ -1425,7 +1883,7 @@ gst_vgg19_compare_start (GstAggregator * agg)
   GstVgg19Scale scale;
   gchar *scale_size;
   guint scale_w = 0, scale_h = 0;
-  guint threads, n_metrics = 0, i, k;
+  guint threads, n_metrics = 0, i, k, offset_search;
 
   GST_OBJECT_LOCK (self);
   weights = g_strdup (self->weights);
@@ -1447,6 +1905,7 @@ gst_vgg19_compare_start (GstAggregator * agg)
   log_format = self->log_format;
   threads = self->threads;
   precision = self->precision;
+  offset_search = self->offset_search;
   self->frames_compared = 0;
   self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
@@ -1484,7 +1943,16 @@ gst_vgg19_compare_start (GstAggregator * agg)
       k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
           (self->comparer, i));
     }
-    if (log_file && *log_file)
+    self->offset_decided = FALSE;
+    if (offset_search > 0)
+      self->search = gst_vgg19_offset_search_new (offset_search, 0, 0,
+          &error);
+    if (log_file && *log_file && self->search) {
+      /* opened when the offset is known, for its header */
+      self->run_log_file = g_strdup (log_file);
+      self->run_log_format = log_format;
+      self->run_resize = resize;
+    } else if (log_file && *log_file && !error)
       self->log = open_log (self, log_file, log_format, resize, &error);
   }
   g_free (weights);
@@ -1512,7 +1980,13 @@ gst_vgg19_compare_start (GstAggregator * agg)
   self->reference_ended = FALSE;
   self->passed = 0;
   self->distorted_end = GST_CLOCK_TIME_NONE;
+  self->reference_shift = 0;
+  self->reference_earlier = FALSE;
+  self->offset_drops = FALSE;
+  self->reference_skip = 0;
+  self->distorted_skip = 0;
   for (i = 0; i < 2; i++) {
+    self->search_ended[i] = FALSE;
     self->inputs[i].have_info = FALSE;
     self->inputs[i].n_frames = 0;
     gst_clear_caps (&self->inputs[i].caps);
@@ -1529,6 +2003,17 @@ gst_vgg19_compare_stop (GstAggregator * agg)
   unwatch_inputs (self);
   gst_clear_buffer (&self->reference);
   self->reference_in_pad = FALSE;
+  g_clear_pointer (&self->search, gst_vgg19_offset_search_free);
+  g_clear_pointer (&self->run_log_file, g_free);
+  self->offset_decided = FALSE;
+  self->reference_shift = 0;
+  self->reference_skip = 0;
+  self->distorted_skip = 0;
+  for (i = 0; i < 2; i++) {
+    g_clear_pointer (&self->makers[i], gst_vgg19_signature_maker_free);
+    g_queue_clear_full (&self->held[i], (GDestroyNotify) gst_buffer_unref);
+    self->search_ended[i] = FALSE;
+  }
   /* a log without its pooled block still parses */
   g_clear_pointer (&self->log, vgg19_score_log_free);
   for (i = 0; self->pools && i < self->n_values; i++)
@@ -1649,6 +2134,9 @@ gst_vgg19_compare_set_property (GObject * object, guint prop_id,
     case PROP_WORST_FRAMES:
       self->worst_frames = g_value_get_uint (value);
       break;
+    case PROP_OFFSET_SEARCH:
+      self->offset_search = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1729,6 +2217,9 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
       break;
     case PROP_WORST_FRAMES:
       g_value_set_uint (value, self->worst_frames);
+      break;
+    case PROP_OFFSET_SEARCH:
+      g_value_set_uint (value, self->offset_search);
       break;
     case PROP_FRAMES_COMPARED:
       g_value_set_uint64 (value, self->frames_compared);
@@ -1953,6 +2444,17 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           0, 10000, DEFAULT_WORST_FRAMES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_OFFSET_SEARCH,
+      g_param_spec_uint ("offset-search", "Offset search",
+          "Before scoring, look for a constant offset of up to this many "
+          "frames either way between the inputs (a distorted stream that "
+          "lacks the reference's first frames, or has extra leading ones), "
+          "from luma thumbnails of the first 2 N + 20 frames of each "
+          "(held until then, or until their end), and compare the aligned "
+          "frames; posted as a \"vgg19\" message of type \"offset\" and "
+          "recorded in the log header. Without a confident match: a "
+          "warning, and offset 0. 0: off" FIXED_WHILE_STARTED, 0,
+          MAX_OFFSET_SEARCH, DEFAULT_OFFSET_SEARCH, rw));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
           "Pairs of frames compared since the element started", 0, G_MAXUINT64,
@@ -2031,5 +2533,8 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->pooled_interval = DEFAULT_POOLED_INTERVAL;
   self->worst_frames = DEFAULT_WORST_FRAMES;
+  self->offset_search = DEFAULT_OFFSET_SEARCH;
+  for (i = 0; i < 2; i++)
+    g_queue_init (&self->held[i]);
   g_mutex_init (&self->watch_lock);
 }
