@@ -239,6 +239,7 @@ enum
   PROP_POOLED_INTERVAL,
   PROP_WORST_FRAMES,
   PROP_FRAMES_COMPARED,
+  PROP_REFERENCE_PASSES,
 };
 
 /* One compared frame's value of one metric, for the list of the worst. */
@@ -268,6 +269,49 @@ typedef struct
   guint64 n_frames;             /* frames taken so far */
 } Input;
 
+typedef enum
+{
+  LANE_ACTIVE,                  /* its frames are being compared */
+  LANE_ENDED,                   /* at its end; waits to learn whether the
+                                 * reference goes on past it */
+  LANE_FINISHED,                /* its pooled scores are out */
+} LaneState;
+
+/* One distorted input and its comparison with the reference: the
+ * reference frame held and its activations are shared by all lanes, the
+ * rest is each lane's own. */
+typedef struct
+{
+  Input in;
+  guint number;                 /* N of its pad's name, sink_N */
+  guint index;                  /* its input of the frame comparer, from 1 */
+  gint released;                /* (atomic) its pad went while started */
+
+  /* buffers taken off the pad ahead of time, served before the pad's
+   * own: where a search for the best alignment of the input (looking at
+   * its first frames before pairing starts) would keep them */
+  GQueue held;
+
+  /* pairing, in the aggregation thread */
+  LaneState state;
+  guint64 taken;                /* frames taken but gaps and those passed */
+  guint64 compared;
+  guint64 distorted_unpaired;
+  guint64 reference_dropped;
+  guint64 reference_duplicated; /* comparisons reusing a reference frame */
+  guint64 passed;               /* frames passed after the reference's end */
+  gboolean repeating;           /* eof-action=repeat: the last reference */
+  gboolean reference_ended;     /* eof-action=pass: passing frames on */
+  gboolean reference_compared;  /* it compared the reference frame held */
+  GstClockTime distorted_end;   /* of its last frame */
+
+  /* scores, from start() to stop() */
+  gdouble *values;
+  Vgg19ScorePool **pools;
+  GArray **scored;              /* per value: ScoredFrame, for the worst */
+  Vgg19ScoreLog *log;
+} Lane;
+
 struct _GstVgg19Compare
 {
   GstAggregator parent;
@@ -295,32 +339,28 @@ struct _GstVgg19Compare
   gboolean post_messages;
   guint pooled_interval;
   guint worst_frames;
-  guint64 frames_compared;
-  /* from start() to stop(): the properties but post-messages are fixed */
+  guint64 frames_compared;      /* over all lanes */
+  guint64 reference_passes;     /* network passes on reference frames */
+  /* from start() to stop(): the properties but post-messages are fixed,
+   * and so are the lanes */
   gboolean started;
 
+  /* the reference input, and a lane per distorted input sorted by pad
+   * number (lanes[0]: sink_1, whose frames go out on src); the array
+   * changes under the object lock while not started */
+  Input reference_input;
+  GPtrArray *lanes;
+
   /* from start() to stop(), in the aggregation thread */
-  Input inputs[2];
   GstVgg19FrameComparer *comparer;
   gchar **value_names;
   guint n_values;
-  gdouble *values;
-  Vgg19ScorePool **pools;
-  GArray **scored;              /* per value: ScoredFrame, for the worst */
-  Vgg19ScoreLog *log;
-  gboolean finished;            /* the comparison is over */
+  gboolean finished;            /* every lane is */
   gchar *sizes;                 /* how the inputs' sizes meet, last told */
   GstVgg19Scale start_scale;    /* the scale settings of this run */
   guint start_scale_w, start_scale_h;
-  guint64 distorted_unpaired;
-  guint64 reference_dropped;
-  guint64 reference_duplicated; /* comparisons reusing a reference frame */
   GstVgg19SyncMode run_sync;    /* this run's settings */
   GstVgg19EofAction run_eof;
-  gboolean repeating;           /* eof-action=repeat: the last reference */
-  gboolean reference_ended;     /* eof-action=pass: passing frames on */
-  guint64 passed;               /* distorted frames passed after that */
-  GstClockTime distorted_end;   /* of the last distorted frame */
 
   /* the reference frame being compared with; it stays at the head of its
    * pad's queue (reference_in_pad) until it is over, so that the
@@ -329,7 +369,6 @@ struct _GstVgg19Compare
   gboolean reference_in_pad;
   FrameSpan reference_span;
   guint64 reference_index;
-  gboolean reference_compared;
 
   /* the check for an unlinked input, under watch_lock */
   GMutex watch_lock;
@@ -354,10 +393,12 @@ static GstStaticPadTemplate distorted_template =
 GST_STATIC_PAD_TEMPLATE ("sink_1", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS (COMPARE_CAPS));
 
+static GstStaticPadTemplate more_distorted_template =
+GST_STATIC_PAD_TEMPLATE ("sink_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (COMPARE_CAPS));
+
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (COMPARE_CAPS));
-
-static const gchar *const input_roles[] = { "reference", "distorted" };
 
 static gboolean gst_vgg19_compare_stop (GstAggregator * agg);
 
@@ -373,23 +414,157 @@ post_error (GstVgg19Compare * self, const GError * error, const gchar * file,
 #define POST_ERROR(self, error) \
   post_error ((self), (error), __FILE__, GST_FUNCTION, __LINE__)
 
-static GstVgg19Input
-input_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad)
+/* ------------------------------------------------------------------ */
+/* Lanes                                                                */
+/* ------------------------------------------------------------------ */
+
+static Lane *
+lane_new (GstAggregatorPad * pad, guint number)
 {
-  return pad == self->inputs[GST_VGG19_INPUT_REFERENCE].pad ?
-      GST_VGG19_INPUT_REFERENCE : GST_VGG19_INPUT_DISTORTED;
+  Lane *lane = g_new0 (Lane, 1);
+
+  lane->in.pad = gst_object_ref (pad);
+  lane->number = number;
+  g_queue_init (&lane->held);
+  return lane;
+}
+
+/* The scores of a run (start() to stop()). */
+static void
+lane_clear_scores (GstVgg19Compare * self, Lane * lane)
+{
+  guint i;
+
+  /* a log without its pooled block still parses */
+  g_clear_pointer (&lane->log, vgg19_score_log_free);
+  for (i = 0; lane->pools && i < self->n_values; i++)
+    vgg19_score_pool_free (lane->pools[i]);
+  for (i = 0; lane->scored && i < self->n_values; i++)
+    if (lane->scored[i])
+      g_array_unref (lane->scored[i]);
+  g_clear_pointer (&lane->scored, g_free);
+  g_clear_pointer (&lane->pools, g_free);
+  g_clear_pointer (&lane->values, g_free);
+}
+
+static void
+lane_free (Lane * lane)
+{
+  g_queue_clear_full (&lane->held, (GDestroyNotify) gst_buffer_unref);
+  gst_clear_caps (&lane->in.caps);
+  gst_object_unref (lane->in.pad);
+  g_free (lane);
+}
+
+static Lane *
+lane_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = g_ptr_array_index (self->lanes, i);
+
+    if (lane->in.pad == pad)
+      return lane;
+  }
+  return NULL;
+}
+
+static Lane *
+lane_at (GstVgg19Compare * self, guint i)
+{
+  return g_ptr_array_index (self->lanes, i);
+}
+
+/* The lane of sink_1, whose frames go out on src. */
+static gboolean
+is_output_lane (GstVgg19Compare * self, const Lane * lane)
+{
+  return lane == lane_at (self, 0);
+}
+
+/* Its next buffer (a reference), the held ones first. */
+static GstBuffer *
+lane_peek (Lane * lane)
+{
+  if (!g_queue_is_empty (&lane->held))
+    return gst_buffer_ref (g_queue_peek_head (&lane->held));
+  return gst_aggregator_pad_peek_buffer (lane->in.pad);
+}
+
+static GstBuffer *
+lane_pop (Lane * lane)
+{
+  if (!g_queue_is_empty (&lane->held))
+    return g_queue_pop_head (&lane->held);
+  return gst_aggregator_pad_pop_buffer (lane->in.pad);
+}
+
+/* No more buffers will come. */
+static gboolean
+lane_is_eos (Lane * lane)
+{
+  return g_queue_is_empty (&lane->held)
+      && (g_atomic_int_get (&lane->released)
+      || gst_aggregator_pad_is_eos (lane->in.pad));
+}
+
+static const gchar *
+reference_name (GstVgg19Compare * self)
+{
+  return GST_PAD_NAME (self->reference_input.pad);
+}
+
+static const gchar *
+lane_name (const Lane * lane)
+{
+  return GST_PAD_NAME (lane->in.pad);
+}
+
+/* The input of @pad: the reference's or a lane's (then in @lane). */
+static Input *
+input_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad, Lane ** lane)
+{
+  *lane = NULL;
+  if (pad == self->reference_input.pad)
+    return &self->reference_input;
+  *lane = lane_of_pad (self, pad);
+  return *lane ? &(*lane)->in : NULL;
+}
+
+static const gchar *
+role_of (GstVgg19Compare * self, const Input * in)
+{
+  return in == &self->reference_input ? "reference" : "distorted";
 }
 
 /* ------------------------------------------------------------------ */
 /* An input left unlinked                                               */
 /* ------------------------------------------------------------------ */
 
+/* The first input without a peer, NULL if all have one. */
+static Input *
+unlinked_input (GstVgg19Compare * self)
+{
+  Input *found = NULL;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (!gst_pad_is_linked (GST_PAD (self->reference_input.pad)))
+    found = &self->reference_input;
+  for (i = 0; !found && i < self->lanes->len; i++)
+    if (!gst_pad_is_linked (GST_PAD (lane_at (self, i)->in.pad)))
+      found = &lane_at (self, i)->in;
+  GST_OBJECT_UNLOCK (self);
+  return found;
+}
+
 static gboolean
 unlinked_input_timeout (GstClock * clock, GstClockTime time, GstClockID id,
     gpointer user_data)
 {
   GstVgg19Compare *self = user_data;
-  gint i;
+  Input *in;
 
   g_mutex_lock (&self->watch_lock);
   if (self->watch_id != id) {
@@ -401,32 +576,30 @@ unlinked_input_timeout (GstClock * clock, GstClockTime time, GstClockID id,
   self->watch_id = NULL;
   g_mutex_unlock (&self->watch_lock);
 
-  for (i = 0; i < 2; i++) {
-    GstPad *pad = GST_PAD (self->inputs[i].pad);
+  in = unlinked_input (self);
+  if (in) {
+    GstPad *pad = GST_PAD (in->pad);
 
-    if (!gst_pad_is_linked (pad)) {
-      GST_ELEMENT_ERROR (self, CORE, PAD,
-          ("The %s input (%s) of vgg19compare is not linked: it compares "
-              "the reference on sink_0 with the distorted stream on sink_1, "
-              "and needs both", input_roles[i], GST_PAD_NAME (pad)),
-          ("%s still unlinked %" GST_TIME_FORMAT " after the other input "
-              "started", GST_PAD_NAME (pad),
-              GST_TIME_ARGS (UNLINKED_INPUT_TIMEOUT)));
-      break;
-    }
+    GST_ELEMENT_ERROR (self, CORE, PAD,
+        ("The %s input (%s) of vgg19compare is not linked: it compares "
+            "the reference on sink_0 with the distorted streams on sink_1 "
+            "and the sink pads requested, and needs all of them",
+            role_of (self, in), GST_PAD_NAME (pad)),
+        ("%s still unlinked %" GST_TIME_FORMAT " after another input "
+            "started", GST_PAD_NAME (pad),
+            GST_TIME_ARGS (UNLINKED_INPUT_TIMEOUT)));
   }
   return TRUE;
 }
 
-/* Called when @input starts streaming: if the other input has no peer,
+/* Called when an input starts streaming: if another input has no peer,
  * checks again a little later. */
 static void
-watch_other_input (GstVgg19Compare * self, GstVgg19Input input)
+watch_other_inputs (GstVgg19Compare * self)
 {
-  GstPad *other = GST_PAD (self->inputs[1 - input].pad);
   GstClock *clock;
 
-  if (gst_pad_is_linked (other))
+  if (!unlinked_input (self))
     return;
   g_mutex_lock (&self->watch_lock);
   if (!self->watch_id) {
@@ -460,9 +633,8 @@ unwatch_inputs (GstVgg19Compare * self)
 /* ------------------------------------------------------------------ */
 
 static FrameSpan
-frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
+frame_span (GstVgg19Compare * self, Input * in, GstBuffer * buf)
 {
-  Input *in = &self->inputs[input];
   FrameSpan span = { FALSE, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE };
   GstClockTime pts = GST_BUFFER_PTS (buf), duration = GST_BUFFER_DURATION (buf);
   GstClockTime stop = GST_CLOCK_TIME_NONE, cstart, cstop;
@@ -540,9 +712,11 @@ take_array_of_doubles (GstStructure * s, const gchar * field,
   gst_structure_take_value (s, field, &array);
 }
 
-/* One loss meta per metric on @buf, and the message fields of each. */
+/* One loss meta per metric on @buf (when not NULL), and the message
+ * fields of each in @s (when not NULL), from @values. */
 static void
-attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
+attach_results (GstVgg19Compare * self, const gdouble * values,
+    GstBuffer * buf, GstStructure * s)
 {
   guint n_metrics = gst_vgg19_frame_comparer_get_n_metrics (self->comparer);
   guint m, l, k = 0;
@@ -557,15 +731,16 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
 
     for (l = 0; l < n_layers; l++)
       layers[l] = vgg19_metric_get_layer (metric, l, &weights[l]);
-    gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
-        vgg19_metric_get_kind (metric) == VGG19_METRIC_DISTS ? "dists" :
-        vgg19_loss_to_string (vgg19_metric_get_criterion (metric)), n_layers,
-        layers, weights, self->values + k + 1);
+    if (buf)
+      gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
+          vgg19_metric_get_kind (metric) == VGG19_METRIC_DISTS ? "dists" :
+          vgg19_loss_to_string (vgg19_metric_get_criterion (metric)),
+          n_layers, layers, weights, values + k + 1);
     if (s) {
       gchar *field = g_strdup_printf ("%s-layers", name);
 
-      gst_structure_set (s, name, G_TYPE_DOUBLE, self->values[k], NULL);
-      take_array_of_doubles (s, field, self->values + k + 1, n_layers);
+      gst_structure_set (s, name, G_TYPE_DOUBLE, values[k], NULL);
+      take_array_of_doubles (s, field, values + k + 1, n_layers);
       g_free (field);
     }
     g_free (layers);
@@ -574,8 +749,8 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
   }
   /* the temporal values, after all the metrics' */
   for (; s && k < self->n_values; k++)
-    gst_structure_set (s, self->value_names[k], G_TYPE_DOUBLE,
-        self->values[k], NULL);
+    gst_structure_set (s, self->value_names[k], G_TYPE_DOUBLE, values[k],
+        NULL);
 }
 
 static GstStructure *
@@ -596,27 +771,28 @@ pooled_structure (const Vgg19PooledScore * p)
       "stddev", G_TYPE_DOUBLE, p->stddev, NULL);
 }
 
-/* A "vgg19" message of @type with the pooled scores so far (also written
- * to @pooled, n_values of them). */
+/* A "vgg19" message of @type with @lane's pooled scores so far (also
+ * written to @pooled, n_values of them). */
 static GstStructure *
-pooled_message (GstVgg19Compare * self, const gchar * type, guint64 compared,
+pooled_message (GstVgg19Compare * self, Lane * lane, const gchar * type,
     Vgg19PooledScore * pooled)
 {
   GstStructure *s;
   guint i;
 
   s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, type,
-      "frames-compared", G_TYPE_UINT64, compared,
-      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
-      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
-      "reference-duplicated", G_TYPE_UINT64, self->reference_duplicated,
+      "pad", G_TYPE_STRING, lane_name (lane),
+      "frames-compared", G_TYPE_UINT64, lane->compared,
+      "distorted-unpaired", G_TYPE_UINT64, lane->distorted_unpaired,
+      "reference-dropped", G_TYPE_UINT64, lane->reference_dropped,
+      "reference-duplicated", G_TYPE_UINT64, lane->reference_duplicated,
       NULL);
   if (self->sizes)
     gst_structure_set (s, "sizes", G_TYPE_STRING, self->sizes, NULL);
   for (i = 0; i < self->n_values; i++) {
     GstStructure *p;
 
-    vgg19_score_pool_get (self->pools[i], &pooled[i]);
+    vgg19_score_pool_get (lane->pools[i], &pooled[i]);
     p = pooled_structure (&pooled[i]);
     gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
     gst_structure_free (p);
@@ -636,20 +812,20 @@ by_value_descending (gconstpointer a, gconstpointer b)
 }
 
 /* For each metric's total, "<metric>-worst": its worst-frames largest
- * values, largest first, as structures (frame, timestamp, running-time,
- * value). */
+ * values of @lane, largest first, as structures (frame, timestamp,
+ * running-time, value). */
 static void
-add_worst_frames (GstVgg19Compare * self, GstStructure * s)
+add_worst_frames (GstVgg19Compare * self, Lane * lane, GstStructure * s)
 {
   guint n, i, k;
 
   GST_OBJECT_LOCK (self);
   n = self->worst_frames;
   GST_OBJECT_UNLOCK (self);
-  if (n == 0 || !self->scored)
+  if (n == 0 || !lane->scored)
     return;
   for (i = 0; i < self->n_values; i++) {
-    GArray *frames = self->scored[i];
+    GArray *frames = lane->scored[i];
     GValue array = G_VALUE_INIT;
     gchar *field;
 
@@ -675,64 +851,66 @@ add_worst_frames (GstVgg19Compare * self, GstStructure * s)
   }
 }
 
-/* The comparison is over: @ended is the input that ran out, and
- * @other_goes_on says whether the other one still had frames to compare.
- * Posts the pooled scores and finishes the log. */
+/* Whether every lane is finished (then so is the element). */
+static gboolean
+all_finished (GstVgg19Compare * self)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++)
+    if (lane_at (self, i)->state != LANE_FINISHED)
+      return FALSE;
+  self->finished = TRUE;
+  return TRUE;
+}
+
+/* @lane's comparison is over: its input ran out (or the reference, when
+ * @by_reference), and @other_goes_on says whether the other one still had
+ * frames to compare. Posts its pooled scores and finishes its log. */
 static void
-finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
+finish_lane (GstVgg19Compare * self, Lane * lane, gboolean by_reference,
     gboolean other_goes_on)
 {
-  Input *other = &self->inputs[1 - ended];
+  const gchar *ended = by_reference ? reference_name (self) : lane_name (lane);
   Vgg19PooledScore *pooled;
   GstStructure *s;
   GError *error = NULL;
-  guint64 compared;
 
-  if (self->finished)
+  if (lane->state == LANE_FINISHED)
     return;
-  self->finished = TRUE;
+  lane->state = LANE_FINISHED;
 
   if (other_goes_on) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("The %s input (%s) ended before the %s input (%s): the comparison "
-            "stops there, after %" G_GUINT64_FORMAT " %s frames",
-            input_roles[ended], GST_PAD_NAME (self->inputs[ended].pad),
-            input_roles[1 - ended], GST_PAD_NAME (other->pad),
-            self->inputs[GST_VGG19_INPUT_DISTORTED].n_frames,
-            input_roles[GST_VGG19_INPUT_DISTORTED]), (NULL));
+            "of %s stops there, after %" G_GUINT64_FORMAT " distorted frames",
+            by_reference ? "reference" : "distorted", ended,
+            by_reference ? "distorted" : "reference",
+            by_reference ? lane_name (lane) : reference_name (self),
+            lane_name (lane), lane->in.n_frames), (NULL));
   }
 
-  GST_OBJECT_LOCK (self);
-  compared = self->frames_compared;
-  GST_OBJECT_UNLOCK (self);
-
   pooled = g_new0 (Vgg19PooledScore, self->n_values);
-  s = pooled_message (self, "pooled", compared, pooled);
-  gst_structure_set (s, "ended-by", G_TYPE_STRING,
-      GST_PAD_NAME (self->inputs[ended].pad), NULL);
-  add_worst_frames (self, s);
+  s = pooled_message (self, lane, "pooled", pooled);
+  gst_structure_set (s, "ended-by", G_TYPE_STRING, ended, NULL);
+  add_worst_frames (self, lane, s);
   GST_INFO_OBJECT (self, "pooled: %" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 
-  if (self->log) {
+  if (lane->log) {
     const gchar *const names[] = { "frames_compared", "distorted_unpaired",
       "reference_dropped", "reference_duplicated", NULL
     };
-    const gdouble counts[] = { compared, self->distorted_unpaired,
-      self->reference_dropped, self->reference_duplicated
+    const gdouble counts[] = { lane->compared, lane->distorted_unpaired,
+      lane->reference_dropped, lane->reference_duplicated
     };
 
-    if (!vgg19_score_log_finish (self->log, pooled, names, counts, &error))
-      goto log_failed;
-  }
-  g_free (pooled);
-  return;
-
-log_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
-    g_error_free (error);
+    if (!vgg19_score_log_finish (lane->log, pooled, names, counts, &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message),
+          (NULL));
+      g_error_free (error);
+    }
   }
   g_free (pooled);
 }
@@ -745,41 +923,84 @@ log_failed:
 static void
 unqueue_reference (GstVgg19Compare * self)
 {
-  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
-
   if (self->reference_in_pad)
-    gst_aggregator_pad_drop_buffer (pad);
+    gst_aggregator_pad_drop_buffer (self->reference_input.pad);
   self->reference_in_pad = FALSE;
 }
 
-/* Lets go of the reference frame held. */
+/* Lets go of the reference frame held: dropped for each lane still
+ * running that did not compare it. */
 static void
 release_reference (GstVgg19Compare * self)
 {
+  guint i;
+
   if (!self->reference)
     return;
-  if (!self->reference_compared)
-    self->reference_dropped++;
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->state != LANE_FINISHED && !lane->reference_compared)
+      lane->reference_dropped++;
+  }
   unqueue_reference (self);
   gst_clear_buffer (&self->reference);
   gst_vgg19_frame_comparer_clear_reference (self->comparer);
 }
 
-/* Whether the reference frame held is over by the time @d starts.
- * Sets @need_data when that depends on a reference frame not here yet. */
+/* The reference has a frame of span @r (NULL: it has ended): each lane at
+ * its end learns whether the reference goes on past its last frame. */
+static void
+settle_ended_lanes (GstVgg19Compare * self, const FrameSpan * r)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->state != LANE_ENDED)
+      continue;
+    if (!r)
+      finish_lane (self, lane, FALSE, FALSE);
+    else if (!r->timed || !GST_CLOCK_TIME_IS_VALID (lane->distorted_end)
+        || r->start >= lane->distorted_end)
+      finish_lane (self, lane, FALSE, TRUE);
+  }
+}
+
+/* Whether every lane still being served compared the reference frame
+ * held. */
+static gboolean
+all_compared (GstVgg19Compare * self)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->state == LANE_ACTIVE && !lane->reference_compared)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Whether the reference frame held is over by the time @d (of the lane
+ * served, which starts first of all lanes) starts. Sets @need_data when
+ * that depends on a reference frame not here yet. */
 static gboolean
 reference_over (GstVgg19Compare * self, const FrameSpan * d,
     gboolean * need_data)
 {
-  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
+  GstAggregatorPad *pad = self->reference_input.pad;
   const FrameSpan *r = &self->reference_span;
   GstBuffer *next;
   FrameSpan n;
 
   *need_data = FALSE;
   if (!d->timed || !r->timed)
-    /* in arrival order: one reference frame per distorted frame */
-    return self->reference_compared;
+    /* in arrival order: one reference frame per distorted frame of each
+     * lane */
+    return all_compared (self);
   if (GST_CLOCK_TIME_IS_VALID (r->end))
     return r->end <= d->start;
 
@@ -790,7 +1011,7 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
     *need_data = !gst_aggregator_pad_is_eos (pad);
     return FALSE;
   }
-  n = frame_span (self, GST_VGG19_INPUT_REFERENCE, next);
+  n = frame_span (self, &self->reference_input, next);
   gst_buffer_unref (next);
   return !n.timed || n.start <= d->start;
 }
@@ -800,7 +1021,7 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
 static gboolean
 last_reference (GstVgg19Compare * self, gboolean * need_data)
 {
-  GstAggregatorPad *pad = self->inputs[GST_VGG19_INPUT_REFERENCE].pad;
+  GstAggregatorPad *pad = self->reference_input.pad;
   GstBuffer *next;
 
   *need_data = FALSE;
@@ -821,66 +1042,74 @@ last_reference (GstVgg19Compare * self, gboolean * need_data)
 static gboolean
 take_reference (GstVgg19Compare * self, gboolean * need_data)
 {
-  Input *in = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  Input *in = &self->reference_input;
   GstBuffer *buf;
+  FrameSpan span;
+  guint i;
 
   for (;;) {
     buf = gst_aggregator_pad_peek_buffer (in->pad);
     if (!buf) {
       *need_data = !gst_aggregator_pad_is_eos (in->pad);
+      if (!*need_data)
+        settle_ended_lanes (self, NULL);
       return FALSE;
     }
+    span = frame_span (self, in, buf);
+    settle_ended_lanes (self, &span);
     self->reference_index = in->n_frames++;
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
       break;
-    self->reference_dropped++;
+    for (i = 0; i < self->lanes->len; i++)
+      if (lane_at (self, i)->state != LANE_FINISHED)
+        lane_at (self, i)->reference_dropped++;
     gst_aggregator_pad_drop_buffer (in->pad);
     gst_buffer_unref (buf);
   }
   self->reference = buf;
   self->reference_in_pad = TRUE;
-  self->reference_span = frame_span (self, GST_VGG19_INPUT_REFERENCE, buf);
-  self->reference_compared = FALSE;
+  self->reference_span = span;
+  for (i = 0; i < self->lanes->len; i++)
+    lane_at (self, i)->reference_compared = FALSE;
   gst_vgg19_frame_comparer_clear_reference (self->comparer);
   return TRUE;
 }
 
-/* Whether the distorted frame @d overlaps the reference frame held (which
- * is known not to be over when it starts). A distorted frame of unknown
- * length counts as the instant it starts. */
+/* Whether the distorted frame @d of @lane overlaps the reference frame
+ * held (which is known not to be over when it starts). A distorted frame
+ * of unknown length counts as the instant it starts. */
 static gboolean
-overlaps_reference (GstVgg19Compare * self, const FrameSpan * d)
+overlaps_reference (GstVgg19Compare * self, Lane * lane, const FrameSpan * d)
 {
   const FrameSpan *r = &self->reference_span;
   GstClockTime d_end = GST_CLOCK_TIME_IS_VALID (d->end) ? d->end : d->start;
 
-  if (!d->timed || !r->timed || self->repeating)
+  if (!d->timed || !r->timed || lane->repeating)
     return TRUE;
   return d->start >= r->start || d_end > r->start;
 }
 
 static gboolean
-map_frame (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf,
+map_frame (GstVgg19Compare * self, Input * in, GstBuffer * buf,
     GstVideoFrame * frame)
 {
-  Input *in = &self->inputs[input];
-
   if (!in->have_info) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("%s frame before caps", input_roles[input]));
+        ("%s frame on %s before caps", role_of (self, in),
+            GST_PAD_NAME (in->pad)));
     return FALSE;
   }
   if (!gst_video_frame_map (frame, &in->info, buf, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Cannot read a %s frame (it does not match its caps)",
-            input_roles[input]), (NULL));
+        ("Cannot read a %s frame on %s (it does not match its caps)",
+            role_of (self, in), GST_PAD_NAME (in->pad)), (NULL));
     return FALSE;
   }
   return TRUE;
 }
 
-/* Runs the reference frame held through the network, unless it was.
- * FALSE with an error posted. */
+/* Runs the reference frame held through the network, unless it was (by
+ * any lane). FALSE with an error posted. */
 static gboolean
 ensure_reference_features (GstVgg19Compare * self)
 {
@@ -890,64 +1119,72 @@ ensure_reference_features (GstVgg19Compare * self)
 
   if (gst_vgg19_frame_comparer_has_reference (self->comparer))
     return TRUE;
-  if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
+  if (!map_frame (self, &self->reference_input, self->reference, &frame))
     return FALSE;
   ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame, &error);
   gst_video_frame_unmap (&frame);
   if (!ok) {
     POST_ERROR (self, error);
     g_error_free (error);
+    return FALSE;
   }
-  return ok;
+  GST_OBJECT_LOCK (self);
+  self->reference_passes++;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
 }
 
-/* Compares @buf (writable) with the reference frame held; attaches the
- * metas, posts the message and writes the log. */
+/* Compares @buf of @lane with the reference frame held; attaches the
+ * metas (to a buffer that goes out, writable), posts the message and
+ * writes the log. */
 static gboolean
-compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
+compare_pair (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
+    guint64 index)
 {
-  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  Input *dist = &lane->in;
   GstStructure *s = NULL;
   GstVideoFrame frame;
   GError *error = NULL;
   gboolean ok, post_messages;
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstSegment segment;
-  guint64 compared;
   guint i, interval;
 
   if (!ensure_reference_features (self))
     return FALSE;
 
-  if (!map_frame (self, GST_VGG19_INPUT_DISTORTED, buf, &frame))
+  if (!map_frame (self, dist, buf, &frame))
     return FALSE;
-  ok = gst_vgg19_frame_comparer_compare (self->comparer, &frame,
-      self->values, &error);
+  ok = gst_vgg19_frame_comparer_compare (self->comparer, lane->index, &frame,
+      lane->values, &error);
   gst_video_frame_unmap (&frame);
   if (!ok)
     goto failed;
-  if (self->reference_compared)
-    self->reference_duplicated++;
-  self->reference_compared = TRUE;
+  if (lane->reference_compared)
+    lane->reference_duplicated++;
+  lane->reference_compared = TRUE;
+  lane->compared++;
 
   GST_OBJECT_LOCK (self);
   self->frames_compared++;
   post_messages = self->post_messages;
+  interval = self->pooled_interval;
   GST_OBJECT_UNLOCK (self);
 
+  GST_OBJECT_LOCK (dist->pad);
+  segment = dist->pad->segment;
+  GST_OBJECT_UNLOCK (dist->pad);
   if (post_messages) {
     GstClockTime running_time = GST_CLOCK_TIME_NONE;
     GstClockTime stream_time = GST_CLOCK_TIME_NONE;
 
-    GST_OBJECT_LOCK (dist->pad);
-    segment = dist->pad->segment;
-    GST_OBJECT_UNLOCK (dist->pad);
     if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts)) {
       running_time = gst_segment_to_running_time (&segment, GST_FORMAT_TIME,
           pts);
       stream_time = gst_segment_to_stream_time (&segment, GST_FORMAT_TIME, pts);
     }
     s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "frame",
+        "pad", G_TYPE_STRING, lane_name (lane),
         "timestamp", G_TYPE_UINT64, pts,
         "stream-time", G_TYPE_UINT64, stream_time,
         "running-time", G_TYPE_UINT64, running_time,
@@ -957,40 +1194,35 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
         "reference-timestamp", G_TYPE_UINT64, GST_BUFFER_PTS (self->reference),
         NULL);
   }
-  attach_results (self, buf, s);
+  /* only the frames that go out carry metas */
+  attach_results (self, lane->values, is_output_lane (self, lane) ? buf :
+      NULL, s);
   if (s)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
 
   for (i = 0; i < self->n_values; i++) {
-    vgg19_score_pool_add (self->pools[i], self->values[i]);
-    if (self->scored[i] && !isnan (self->values[i])) {
-      ScoredFrame f = { self->values[i], index, pts, GST_CLOCK_TIME_NONE };
+    vgg19_score_pool_add (lane->pools[i], lane->values[i]);
+    if (lane->scored[i] && !isnan (lane->values[i])) {
+      ScoredFrame f = { lane->values[i], index, pts, GST_CLOCK_TIME_NONE };
 
-      GST_OBJECT_LOCK (dist->pad);
-      segment = dist->pad->segment;
-      GST_OBJECT_UNLOCK (dist->pad);
       if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts))
         f.running_time = gst_segment_to_running_time (&segment,
             GST_FORMAT_TIME, pts);
-      g_array_append_val (self->scored[i], f);
+      g_array_append_val (lane->scored[i], f);
     }
   }
-  GST_OBJECT_LOCK (self);
-  interval = self->pooled_interval;
-  compared = self->frames_compared;
-  GST_OBJECT_UNLOCK (self);
-  if (interval > 0 && compared % interval == 0) {
+  if (interval > 0 && lane->compared % interval == 0) {
     Vgg19PooledScore *pooled = g_new0 (Vgg19PooledScore, self->n_values);
 
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
-            pooled_message (self, "running", compared, pooled)));
+            pooled_message (self, lane, "running", pooled)));
     g_free (pooled);
   }
-  if (self->log && !vgg19_score_log_add_frame (self->log, index,
+  if (lane->log && !vgg19_score_log_add_frame (lane->log, index,
           GST_CLOCK_TIME_IS_VALID (pts) ? (gdouble) pts / GST_SECOND : NAN,
-          self->values, &error)) {
+          lane->values, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
     return FALSE;
@@ -1003,86 +1235,97 @@ failed:
   return FALSE;
 }
 
-/* The distorted input has ended: reference frames that start before the
- * end of its last frame were due to be dropped anyway; one that starts
- * later means the reference goes on. */
-static GstFlowReturn
-drain_reference (GstVgg19Compare * self)
+/* @lane has no more frames. Once the reference ended (eof-action=repeat
+ * or pass) it is finished; otherwise it waits to learn whether the
+ * reference goes on past its last frame. */
+static void
+lane_ended (GstVgg19Compare * self, Lane * lane)
 {
-  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
-  GstBuffer *buf;
-  FrameSpan r;
-
-  if (self->reference_ended || self->repeating) {
+  if (lane->reference_ended || lane->repeating) {
     /* the reference ended first, and the distorted frames were passed on
      * or compared with its last frame */
-    if (self->passed > 0)
+    if (lane->passed > 0)
       GST_ELEMENT_WARNING (self, STREAM, FAILED,
           ("The reference input (%s) ended before the distorted input "
               "(%s): its last %" G_GUINT64_FORMAT " frames went out "
-              "without scores (eof-action=pass)",
-              GST_PAD_NAME (ref->pad),
-              GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_DISTORTED].pad),
-              self->passed), (NULL));
-    release_reference (self);
-    finish_comparison (self, GST_VGG19_INPUT_REFERENCE, FALSE);
-    return GST_FLOW_EOS;
+              "without scores (eof-action=pass)", reference_name (self),
+              lane_name (lane), lane->passed), (NULL));
+    finish_lane (self, lane, TRUE, FALSE);
+    return;
   }
+  lane->state = LANE_ENDED;
+}
+
+/* Every distorted input has ended: reference frames that start before the
+ * end of a lane's last frame were due to be dropped anyway; one that
+ * starts later means the reference goes on. */
+static GstFlowReturn
+drain_reference (GstVgg19Compare * self)
+{
+  Input *ref = &self->reference_input;
+  GstBuffer *buf;
+  FrameSpan r;
+  guint i;
+
   release_reference (self);
   for (;;) {
+    if (all_finished (self))
+      return GST_FLOW_EOS;
     buf = gst_aggregator_pad_peek_buffer (ref->pad);
     if (!buf) {
       if (!gst_aggregator_pad_is_eos (ref->pad))
         return GST_AGGREGATOR_FLOW_NEED_DATA;
-      finish_comparison (self, GST_VGG19_INPUT_DISTORTED, FALSE);
-      return GST_FLOW_EOS;
+      settle_ended_lanes (self, NULL);
+      continue;
     }
-    r = frame_span (self, GST_VGG19_INPUT_REFERENCE, buf);
+    r = frame_span (self, ref, buf);
     gst_buffer_unref (buf);
-    if (!r.timed || !GST_CLOCK_TIME_IS_VALID (self->distorted_end)
-        || r.start >= self->distorted_end) {
-      finish_comparison (self, GST_VGG19_INPUT_DISTORTED, TRUE);
+    settle_ended_lanes (self, &r);
+    if (all_finished (self))
       return GST_FLOW_EOS;
-    }
     gst_buffer_unref (gst_aggregator_pad_pop_buffer (ref->pad));
     ref->n_frames++;
-    self->reference_dropped++;
+    for (i = 0; i < self->lanes->len; i++)
+      if (lane_at (self, i)->state == LANE_ENDED)
+        lane_at (self, i)->reference_dropped++;
   }
 }
 
+/* What becomes of a frame of @lane that is done with. */
 static GstFlowReturn
-gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
+lane_done (GstVgg19Compare * self, Lane * lane, GstBuffer * buf)
 {
-  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  GstAggregator *agg = GST_AGGREGATOR (self);
+
+  if (!is_output_lane (self, lane)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
+      GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
+  return gst_aggregator_finish_buffer (agg, buf);
+}
+
+/* Pairs the frame at the head of @lane (@buf, of span @d) with the
+ * reference. */
+static GstFlowReturn
+serve_lane (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
+    const FrameSpan * d)
+{
   gboolean need_data, paired;
-  GstBuffer *buf;
-  FrameSpan d;
   guint64 index;
 
-  if (self->finished)
-    return GST_FLOW_EOS;
+  lane->distorted_end = d->timed ? (GST_CLOCK_TIME_IS_VALID (d->end) ?
+      d->end : d->start) : GST_CLOCK_TIME_NONE;
 
-  buf = gst_aggregator_pad_peek_buffer (dist->pad);
-  if (!buf) {
-    if (!gst_aggregator_pad_is_eos (dist->pad))
-      return GST_AGGREGATOR_FLOW_NEED_DATA;
-    return drain_reference (self);
-  }
-  d = frame_span (self, GST_VGG19_INPUT_DISTORTED, buf);
-  self->distorted_end = d.timed ? (GST_CLOCK_TIME_IS_VALID (d.end) ? d.end :
-      d.start) : GST_CLOCK_TIME_NONE;
-
-  if (self->reference_ended) {
+  if (lane->reference_ended) {
     /* eof-action=pass: the rest goes out without scores */
     gst_buffer_unref (buf);
-    buf = gst_aggregator_pad_pop_buffer (dist->pad);
-    dist->n_frames++;
-    self->distorted_unpaired++;
-    self->passed++;
-    gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
-        GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
-    return gst_aggregator_finish_buffer (agg, buf);
+    buf = lane_pop (lane);
+    lane->in.n_frames++;
+    lane->distorted_unpaired++;
+    lane->passed++;
+    return lane_done (self, lane, buf);
   }
 
   if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
@@ -1093,19 +1336,27 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
         if (need_data)
           return GST_AGGREGATOR_FLOW_NEED_DATA;
         if (self->run_eof == GST_VGG19_EOF_PASS) {
-          self->reference_ended = TRUE;
+          lane->reference_ended = TRUE;
           return GST_FLOW_OK;
         }
-        finish_comparison (self, GST_VGG19_INPUT_REFERENCE, TRUE);
-        return GST_FLOW_EOS;
+        finish_lane (self, lane, TRUE, TRUE);
+        return all_finished (self) ? GST_FLOW_EOS : GST_FLOW_OK;
       }
-      if (!reference_over (self, &d, &need_data))
+      if (!reference_over (self, d, &need_data))
         break;
-      if (self->run_eof == GST_VGG19_EOF_REPEAT && self->reference_compared
+      if (self->run_eof == GST_VGG19_EOF_REPEAT
           && last_reference (self, &need_data)) {
-        /* the reference has ended: its last frame stands for the rest */
-        self->repeating = TRUE;
-        break;
+        if (lane->reference_compared) {
+          /* the reference has ended: its last frame stands for the rest */
+          lane->repeating = TRUE;
+          break;
+        }
+        /* over and never compared by this lane: dropped, and nothing
+         * follows it; kept for the lanes that repeat it */
+        gst_buffer_unref (buf);
+        lane->reference_dropped++;
+        finish_lane (self, lane, TRUE, TRUE);
+        return all_finished (self) ? GST_FLOW_EOS : GST_FLOW_OK;
       }
       if (need_data)
         break;
@@ -1119,33 +1370,122 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
 
   /* the distorted frame is taken */
   gst_buffer_unref (buf);
-  buf = gst_aggregator_pad_pop_buffer (dist->pad);
-  index = dist->n_frames++;
+  buf = lane_pop (lane);
+  index = lane->in.n_frames++;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     /* nothing to compare nor to show */
-    self->distorted_unpaired++;
+    lane->distorted_unpaired++;
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
   }
+  lane->taken++;
 
-  paired = overlaps_reference (self, &d);
+  paired = overlaps_reference (self, lane, d);
   if (paired) {
     /* the metas need a writable buffer: a shared one becomes a shallow
      * copy, which shares the frame's memory */
-    buf = gst_buffer_make_writable (buf);
-    if (!compare_pair (self, buf, index)) {
+    if (is_output_lane (self, lane))
+      buf = gst_buffer_make_writable (buf);
+    if (!compare_pair (self, lane, buf, index)) {
       gst_buffer_unref (buf);
       return GST_FLOW_ERROR;
     }
   } else {
-    GST_LOG_OBJECT (self, "distorted frame %" G_GUINT64_FORMAT " ends before "
-        "the reference starts: not compared", index);
-    self->distorted_unpaired++;
+    GST_LOG_OBJECT (self, "%s frame %" G_GUINT64_FORMAT " ends before the "
+        "reference starts: not compared", lane_name (lane), index);
+    lane->distorted_unpaired++;
   }
+  return lane_done (self, lane, buf);
+}
 
-  gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
-      GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
-  return gst_aggregator_finish_buffer (agg, buf);
+/* Whether @a is to be served before @b (the one found so far, NULL:
+ * none), whose heads have spans @da and @db. The reference's progression
+ * stays monotone: by running time the lane whose frame starts first, in
+ * arrival order the lane that has taken fewest frames; ties to the lower
+ * pad number, the order of the lanes. */
+static gboolean
+serves_before (Lane * a, const FrameSpan * da, Lane * b,
+    const FrameSpan * db, gboolean by_time)
+{
+  if (!b)
+    return TRUE;
+  if (by_time)
+    return da->start < db->start;
+  return a->taken < b->taken;
+}
+
+static GstFlowReturn
+gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  guint n = self->lanes->len, i;
+  GstBuffer **heads = g_newa (GstBuffer *, n);
+  FrameSpan *spans = g_newa (FrameSpan, n);
+  gboolean by_time = TRUE, any_active = FALSE;
+  Lane *chosen = NULL;
+  guint at = 0;
+  GstFlowReturn ret;
+
+  if (self->finished)
+    return GST_FLOW_EOS;
+
+  /* every lane still served needs its next frame, or its end */
+  for (i = 0; i < n; i++) {
+    Lane *lane = lane_at (self, i);
+    GstBuffer *buf;
+
+    heads[i] = NULL;
+    if (lane->state == LANE_FINISHED) {
+      /* the rest of an input whose comparison is over: dropped, so that
+       * its upstream does not wait for the others' end */
+      while ((buf = lane_pop (lane)))
+        gst_buffer_unref (buf);
+      continue;
+    }
+    if (lane->state != LANE_ACTIVE)
+      continue;
+    heads[i] = lane_peek (lane);
+    if (!heads[i]) {
+      if (!lane_is_eos (lane)) {
+        for (; i > 0; i--)
+          if (heads[i - 1])
+            gst_buffer_unref (heads[i - 1]);
+        return GST_AGGREGATOR_FLOW_NEED_DATA;
+      }
+      lane_ended (self, lane);
+      continue;
+    }
+    any_active = TRUE;
+    spans[i] = frame_span (self, &lane->in, heads[i]);
+    by_time &= spans[i].timed;
+  }
+  if (!any_active)
+    return drain_reference (self);
+
+  for (i = 0; i < n; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (!heads[i])
+      continue;
+    if (GST_BUFFER_FLAG_IS_SET (heads[i], GST_BUFFER_FLAG_GAP)
+        || lane->reference_ended) {
+      /* it does not touch the reference: at once */
+      chosen = lane;
+      at = i;
+      break;
+    }
+    if (serves_before (lane, &spans[i], chosen, &spans[at], by_time)) {
+      chosen = lane;
+      at = i;
+    }
+  }
+  for (i = 0; i < n; i++)
+    if (heads[i] && i != at)
+      gst_buffer_unref (heads[i]);
+  ret = serve_lane (self, chosen, heads[at], &spans[at]);
+  if (ret == GST_FLOW_OK && all_finished (self))
+    ret = GST_FLOW_EOS;
+  return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1157,10 +1497,12 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     GstEvent * event)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  GstVgg19Input input = input_of_pad (self, pad);
-  Input *in = &self->inputs[input];
+  Lane *lane;
+  Input *in = input_of_pad (self, pad, &lane);
   gboolean ret;
 
+  if (!in)
+    return GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, pad, event);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GError *error = NULL;
@@ -1170,26 +1512,28 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       gst_event_parse_caps (event, &caps);
       if (!gst_video_info_from_caps (&info, caps)) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-            ("invalid %s caps %" GST_PTR_FORMAT, input_roles[input], caps));
+            ("invalid %s caps on %s: %" GST_PTR_FORMAT, role_of (self, in),
+                GST_PAD_NAME (pad), caps));
         gst_event_unref (event);
         return FALSE;
       }
       /* a reference frame held past its place in its input's queue (it
        * lasts until the next one) was made with the caps before: it goes
        * through the network now, while they still describe it */
-      if (input == GST_VGG19_INPUT_REFERENCE && self->reference
-          && in->have_info && !ensure_reference_features (self)) {
+      if (!lane && self->reference && in->have_info
+          && !ensure_reference_features (self)) {
         gst_event_unref (event);
         return FALSE;
       }
-      if (!gst_vgg19_frame_comparer_set_format (self->comparer, input, &info,
+      if (!gst_vgg19_frame_comparer_set_format (self->comparer,
+              lane ? lane->index : GST_VGG19_INPUT_REFERENCE, &info,
               &error)) {
         POST_ERROR (self, error);
         g_error_free (error);
         gst_event_unref (event);
         return FALSE;
       }
-      GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, input_roles[input],
+      GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, role_of (self, in),
           caps);
       {
         /* never silent about scaling: say how the sizes meet */
@@ -1207,17 +1551,17 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       in->info = info;
       in->have_info = TRUE;
       gst_caps_replace (&in->caps, caps);
-      /* the distorted frames go out with their own caps */
-      if (input == GST_VGG19_INPUT_DISTORTED)
+      /* the distorted frames of sink_1 go out with their own caps */
+      if (lane && is_output_lane (self, lane))
         gst_pad_mark_reconfigure (GST_AGGREGATOR_SRC_PAD (agg));
-      watch_other_input (self, input);
+      watch_other_inputs (self);
       gst_event_unref (event);
       return TRUE;
     }
     case GST_EVENT_SEGMENT:
       ret = GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, pad, event);
       /* and with their own timestamps */
-      if (input == GST_VGG19_INPUT_DISTORTED) {
+      if (lane && is_output_lane (self, lane)) {
         GstSegment segment;
 
         GST_OBJECT_LOCK (pad);
@@ -1238,10 +1582,11 @@ gst_vgg19_compare_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
 
-  /* the distorted frames go out as they are: they can have only the caps
-   * downstream takes */
+  /* the distorted frames of sink_1 go out as they are: they can have only
+   * the caps downstream takes (the other distorted inputs' are consumed
+   * here) */
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS
-      && input_of_pad (self, pad) == GST_VGG19_INPUT_DISTORTED) {
+      && pad == lane_at (self, 0)->in.pad) {
     GstCaps *filter, *templ, *downstream, *result;
 
     gst_query_parse_caps (query, &filter);
@@ -1270,7 +1615,7 @@ gst_vgg19_compare_update_src_caps (GstAggregator * agg, GstCaps * downstream,
     GstCaps ** ret)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  GstCaps *caps = self->inputs[GST_VGG19_INPUT_DISTORTED].caps;
+  GstCaps *caps = lane_at (self, 0)->in.caps;
 
   if (!caps)
     return GST_AGGREGATOR_FLOW_NEED_DATA;
@@ -1288,15 +1633,131 @@ static GstFlowReturn
 gst_vgg19_compare_flush (GstAggregator * agg)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  guint i;
 
   /* after a seek, pairing starts afresh (the pads' queues are already
    * empty); the scores so far stay */
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    g_queue_clear_full (&lane->held, (GDestroyNotify) gst_buffer_unref);
+    lane->reference_compared = TRUE;
+  }
   if (self->reference) {
-    self->reference_compared = TRUE;
     self->reference_in_pad = FALSE;
     release_reference (self);
   }
   return GST_FLOW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Request pads                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The number of a request for "sink_N" (NULL or the template's name: the
+ * lowest free one); FALSE with @why when it cannot be had. Under the
+ * object lock. */
+static gboolean
+request_number (GstVgg19Compare * self, const gchar * name, guint * number,
+    const gchar ** why)
+{
+  guint64 n;
+  guint i;
+
+  if (!name || strcmp (name, "sink_%u") == 0) {
+    for (n = 2;; n++) {
+      for (i = 0; i < self->lanes->len; i++)
+        if (lane_at (self, i)->number == n)
+          break;
+      if (i == self->lanes->len)
+        break;
+    }
+    *number = (guint) n;
+    return TRUE;
+  }
+  if (!g_str_has_prefix (name, "sink_")
+      || !g_ascii_string_to_unsigned (name + 5, 10, 0, G_MAXUINT, &n, NULL)) {
+    *why = "it is not of the form sink_N";
+    return FALSE;
+  }
+  if (n < 2) {
+    *why = "sink_0 (the reference) and sink_1 (the first distorted input) "
+        "are always there: request sink_2 and up";
+    return FALSE;
+  }
+  for (i = 0; i < self->lanes->len; i++)
+    if (lane_at (self, i)->number == n) {
+      *why = "that pad exists already";
+      return FALSE;
+    }
+  *number = (guint) n;
+  return TRUE;
+}
+
+static GstAggregatorPad *
+gst_vgg19_compare_create_new_pad (GstAggregator * agg, GstPadTemplate * templ,
+    const gchar * req_name, const GstCaps * caps)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  GstAggregatorPad *pad;
+  const gchar *why = NULL;
+  gchar *name;
+  guint number = 0, i;
+
+  if (templ != gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS
+          (self), "sink_%u")) {
+    GST_WARNING_OBJECT (self, "no request pads of template %s",
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+    return NULL;
+  }
+  GST_OBJECT_LOCK (self);
+  if (self->started) {
+    GST_OBJECT_UNLOCK (self);
+    /* the comparer, the logs and the pairing are set up for the inputs
+     * there were at READY->PAUSED */
+    GST_ELEMENT_WARNING (self, CORE, PAD,
+        ("vgg19compare cannot take another distorted input (%s) while it "
+            "is paused or playing: request its pads in the NULL or READY "
+            "state", req_name ? req_name : "sink_%u"), (NULL));
+    return NULL;
+  }
+  if (!request_number (self, req_name, &number, &why)) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, CORE, PAD,
+        ("vgg19compare has no pad %s to give: %s", req_name, why), (NULL));
+    return NULL;
+  }
+  name = g_strdup_printf ("sink_%u", number);
+  pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", name, "direction",
+      GST_PAD_SINK, "template", templ, NULL);
+  g_free (name);
+  for (i = 0; i < self->lanes->len; i++)
+    if (lane_at (self, i)->number > number)
+      break;
+  g_ptr_array_insert (self->lanes, i, lane_new (pad, number));
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "distorted input %s", GST_PAD_NAME (pad));
+  return pad;
+}
+
+static void
+gst_vgg19_compare_release_pad (GstElement * element, GstPad * pad)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (element);
+  Lane *lane;
+
+  GST_OBJECT_LOCK (self);
+  lane = lane_of_pad (self, GST_AGGREGATOR_PAD (pad));
+  if (lane && !self->started) {
+    /* (frees it) */
+    g_ptr_array_remove (self->lanes, lane);
+  } else if (lane) {
+    /* the aggregation thread ends its comparison, as at EOS; the lane
+     * goes at stop() */
+    g_atomic_int_set (&lane->released, TRUE);
+  }
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1346,8 +1807,8 @@ make_metrics (const gchar * list, const Vgg19GenericSettings * generic,
 }
 
 static Vgg19ScoreLog *
-open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
-    Vgg19Resize resize, GError ** error)
+open_log (GstVgg19Compare * self, Lane * lane, const gchar * path,
+    Vgg19LogFormat format, Vgg19Resize resize, GError ** error)
 {
   GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
   Vgg19ScoreLog *log;
@@ -1363,6 +1824,8 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
   for (i = 0; header[i]; i++)
     g_ptr_array_add (params, header[i]);
   g_free (header);
+  g_ptr_array_add (params, g_strdup ("distorted_input"));
+  g_ptr_array_add (params, g_strdup (lane_name (lane)));
   g_ptr_array_add (params, g_strdup ("resize"));
   g_ptr_array_add (params, g_strdup (vgg19_resize_to_string (resize)));
   g_ptr_array_add (params, g_strdup ("preprocessing"));
@@ -1371,7 +1834,7 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
           "both inputs to 224x224, antialiased bilinear" :
           resize == VGG19_RESIZE_CROP ? "short side to 256, then the centre "
           "224x224, antialiased bilinear" : "the frames' own size, which "
-          "must be the same on both inputs"));
+          "must be the same on all inputs"));
   g_ptr_array_add (params, g_strdup ("scale"));
   g_ptr_array_add (params, g_strdup_printf ("%s", self->start_scale ==
           GST_VGG19_SCALE_FIXED ? "fixed: both inputs to scale-size" :
@@ -1409,6 +1872,91 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
   return log;
 }
 
+
+/* @path with each "%u" replaced by @number. */
+static gchar *
+lane_log_path (const gchar * path, guint number)
+{
+  gchar **parts = g_strsplit (path, "%u", -1);
+  gchar *n = g_strdup_printf ("%u", number);
+  gchar *result = g_strjoinv (n, parts);
+
+  g_strfreev (parts);
+  g_free (n);
+  return result;
+}
+
+/* A lane's scores and log for a run. */
+static gboolean
+lane_start (GstVgg19Compare * self, Lane * lane, guint index,
+    const gchar * log_file, Vgg19LogFormat log_format, Vgg19Resize resize,
+    GError ** error)
+{
+  guint i, k;
+
+  lane->index = index;
+  lane->state = LANE_ACTIVE;
+  lane->taken = 0;
+  lane->compared = 0;
+  lane->distorted_unpaired = 0;
+  lane->reference_dropped = 0;
+  lane->reference_duplicated = 0;
+  lane->passed = 0;
+  lane->repeating = FALSE;
+  lane->reference_ended = FALSE;
+  lane->reference_compared = FALSE;
+  lane->distorted_end = GST_CLOCK_TIME_NONE;
+  lane->in.have_info = FALSE;
+  lane->in.n_frames = 0;
+  gst_clear_caps (&lane->in.caps);
+
+  lane->values = g_new0 (gdouble, self->n_values);
+  lane->pools = g_new0 (Vgg19ScorePool *, self->n_values);
+  for (i = 0; i < self->n_values; i++)
+    lane->pools[i] = vgg19_score_pool_new ();
+  /* the worst frames of each metric's total (not of every layer) */
+  lane->scored = g_new0 (GArray *, self->n_values);
+  for (i = 0, k = 0; i < gst_vgg19_frame_comparer_get_n_metrics
+      (self->comparer); i++) {
+    lane->scored[k] = g_array_new (FALSE, FALSE, sizeof (ScoredFrame));
+    k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
+        (self->comparer, i));
+  }
+  if (log_file && *log_file) {
+    gchar *path = lane_log_path (log_file, lane->number);
+
+    lane->log = open_log (self, lane, path, log_format, resize, error);
+    g_free (path);
+    if (!lane->log)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* One log per distorted input: with several, log-file needs "%u". */
+static gboolean
+check_log_file (GstVgg19Compare * self, const gchar * log_file,
+    GError ** error)
+{
+  GString *names;
+  guint i;
+
+  if (!log_file || !*log_file || self->lanes->len < 2
+      || strstr (log_file, "%u"))
+    return TRUE;
+  names = g_string_new (NULL);
+  for (i = 0; i < self->lanes->len; i++)
+    g_string_append_printf (names, "%s%s", i ? ", " : "",
+        lane_name (lane_at (self, i)));
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "The log-file property (\"%s\") names one file, but there are %u "
+      "distorted inputs (%s), each with its log: put %%u in it, replaced "
+      "by each input's pad number (e.g. scores-%%u.json)", log_file,
+      self->lanes->len, names->str);
+  g_string_free (names, TRUE);
+  return FALSE;
+}
+
 static gboolean
 gst_vgg19_compare_start (GstAggregator * agg)
 {
@@ -1424,8 +1972,9 @@ gst_vgg19_compare_start (GstAggregator * agg)
   gboolean temporal = FALSE;
   GstVgg19Scale scale;
   gchar *scale_size;
+  const gchar **names;
   guint scale_w = 0, scale_h = 0;
-  guint threads, n_metrics = 0, i, k;
+  guint threads, n_metrics = 0, i;
 
   GST_OBJECT_LOCK (self);
   weights = g_strdup (self->weights);
@@ -1448,12 +1997,16 @@ gst_vgg19_compare_start (GstAggregator * agg)
   threads = self->threads;
   precision = self->precision;
   self->frames_compared = 0;
+  self->reference_passes = 0;
+  /* from here on the lanes stay as they are */
   self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   custom.layers = layers;
   custom.style_layers = style;
-  metrics = make_metrics (metric, &custom, &n_metrics, &temporal, &error);
+  metrics = NULL;
+  if (check_log_file (self, log_file, &error))
+    metrics = make_metrics (metric, &custom, &n_metrics, &temporal, &error);
   if (metrics)
     self->comparer = gst_vgg19_frame_comparer_new (weights, calibration,
         threads, precision, resize, metrics, n_metrics, &error);
@@ -1468,24 +2021,21 @@ gst_vgg19_compare_start (GstAggregator * agg)
   self->start_scale_h = scale_h;
   g_free (scale_size);
   if (self->comparer) {
+    /* input 0 is the reference, then the lanes in their order */
+    names = g_new0 (const gchar *, self->lanes->len + 2);
+    names[0] = reference_name (self);
+    for (i = 0; i < self->lanes->len; i++)
+      names[i + 1] = lane_name (lane_at (self, i));
+    gst_vgg19_frame_comparer_set_inputs (self->comparer, self->lanes->len + 1,
+        names);
+    g_free (names);
     gst_vgg19_frame_comparer_set_temporal (self->comparer, temporal);
     self->value_names =
         gst_vgg19_frame_comparer_get_value_names (self->comparer);
     self->n_values = gst_vgg19_frame_comparer_get_n_values (self->comparer);
-    self->values = g_new0 (gdouble, self->n_values);
-    self->pools = g_new0 (Vgg19ScorePool *, self->n_values);
-    for (i = 0; i < self->n_values; i++)
-      self->pools[i] = vgg19_score_pool_new ();
-    /* the worst frames of each metric's total (not of every layer) */
-    self->scored = g_new0 (GArray *, self->n_values);
-    for (i = 0, k = 0; i < gst_vgg19_frame_comparer_get_n_metrics
-        (self->comparer); i++) {
-      self->scored[k] = g_array_new (FALSE, FALSE, sizeof (ScoredFrame));
-      k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
-          (self->comparer, i));
-    }
-    if (log_file && *log_file)
-      self->log = open_log (self, log_file, log_format, resize, &error);
+    for (i = 0; i < self->lanes->len && !error; i++)
+      lane_start (self, lane_at (self, i), i + 1, log_file, log_format,
+          resize, &error);
   }
   g_free (weights);
   g_free (metric);
@@ -1501,22 +2051,14 @@ gst_vgg19_compare_start (GstAggregator * agg)
   }
 
   description = gst_vgg19_frame_comparer_describe (self->comparer);
-  GST_INFO_OBJECT (self, "%s", description);
+  GST_INFO_OBJECT (self, "%s, %u distorted inputs", description,
+      self->lanes->len);
   g_free (description);
 
   self->finished = FALSE;
-  self->distorted_unpaired = 0;
-  self->reference_dropped = 0;
-  self->reference_duplicated = 0;
-  self->repeating = FALSE;
-  self->reference_ended = FALSE;
-  self->passed = 0;
-  self->distorted_end = GST_CLOCK_TIME_NONE;
-  for (i = 0; i < 2; i++) {
-    self->inputs[i].have_info = FALSE;
-    self->inputs[i].n_frames = 0;
-    gst_clear_caps (&self->inputs[i].caps);
-  }
+  self->reference_input.have_info = FALSE;
+  self->reference_input.n_frames = 0;
+  gst_clear_caps (&self->reference_input.caps);
   return TRUE;
 }
 
@@ -1529,25 +2071,28 @@ gst_vgg19_compare_stop (GstAggregator * agg)
   unwatch_inputs (self);
   gst_clear_buffer (&self->reference);
   self->reference_in_pad = FALSE;
-  /* a log without its pooled block still parses */
-  g_clear_pointer (&self->log, vgg19_score_log_free);
-  for (i = 0; self->pools && i < self->n_values; i++)
-    vgg19_score_pool_free (self->pools[i]);
-  for (i = 0; self->scored && i < self->n_values; i++)
-    if (self->scored[i])
-      g_array_unref (self->scored[i]);
-  g_clear_pointer (&self->scored, g_free);
-  g_clear_pointer (&self->pools, g_free);
-  g_clear_pointer (&self->values, g_free);
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    lane_clear_scores (self, lane);
+    g_queue_clear_full (&lane->held, (GDestroyNotify) gst_buffer_unref);
+    gst_clear_caps (&lane->in.caps);
+    lane->in.have_info = FALSE;
+  }
   g_clear_pointer (&self->value_names, g_strfreev);
   self->n_values = 0;
   g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
   g_clear_pointer (&self->sizes, g_free);
-  for (i = 0; i < 2; i++) {
-    gst_clear_caps (&self->inputs[i].caps);
-    self->inputs[i].have_info = FALSE;
-  }
+  gst_clear_caps (&self->reference_input.caps);
+  self->reference_input.have_info = FALSE;
   GST_OBJECT_LOCK (self);
+  /* the lanes of pads released meanwhile go now */
+  for (i = self->lanes->len; i > 0; i--) {
+    Lane *lane = lane_at (self, i - 1);
+
+    if (g_atomic_int_get (&lane->released))
+      g_ptr_array_remove_index (self->lanes, i - 1);
+  }
   self->started = FALSE;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
@@ -1733,6 +2278,9 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_FRAMES_COMPARED:
       g_value_set_uint64 (value, self->frames_compared);
       break;
+    case PROP_REFERENCE_PASSES:
+      g_value_set_uint64 (value, self->reference_passes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1753,6 +2301,8 @@ gst_vgg19_compare_finalize (GObject * object)
   g_free (self->layers);
   g_free (self->style_layers);
   g_free (self->log_file);
+  g_ptr_array_unref (self->lanes);
+  gst_object_unref (self->reference_input.pad);
   g_mutex_clear (&self->watch_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1955,21 +2505,31 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
-          "Pairs of frames compared since the element started", 0, G_MAXUINT64,
-          0, ro));
+          "Pairs of frames compared since the element started, over all "
+          "the distorted inputs", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_REFERENCE_PASSES,
+      g_param_spec_uint64 ("reference-passes", "Reference passes",
+          "Network passes run on reference frames since the element "
+          "started: one per reference frame compared, shared by all the "
+          "distorted inputs it is compared with (one more when a frame "
+          "held across a change of caps must run at another size)", 0,
+          G_MAXUINT64, 0, ro));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &reference_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &distorted_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &more_distorted_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
       &src_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_set_static_metadata (element_class,
       "VGG-19 perceptual comparison", "Filter/Analyzer/Video",
-      "Compares a distorted video (sink_1) with its reference (sink_0) frame "
-      "by frame with VGG-19 perceptual and style losses; passes the "
-      "distorted frames on with the scores as metadata, bus messages and a "
-      "log", "The vgg19 authors");
+      "Compares distorted videos (sink_1, and sink_2 and up on request) "
+      "with their reference (sink_0) frame by frame with VGG-19 perceptual "
+      "and style losses, the reference's features computed once for all; "
+      "passes sink_1's frames on with the scores as metadata, bus messages "
+      "and a log per distorted input", "The vgg19 authors");
 
   agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_vgg19_compare_aggregate);
   agg_class->clip = GST_DEBUG_FUNCPTR (gst_vgg19_compare_clip);
@@ -1980,6 +2540,10 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_vgg19_compare_flush);
   agg_class->start = GST_DEBUG_FUNCPTR (gst_vgg19_compare_start);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_vgg19_compare_stop);
+  agg_class->create_new_pad =
+      GST_DEBUG_FUNCPTR (gst_vgg19_compare_create_new_pad);
+  element_class->release_pad =
+      GST_DEBUG_FUNCPTR (gst_vgg19_compare_release_pad);
 
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_RESIZE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOSS, 0);
@@ -1998,16 +2562,20 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
 {
   GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
   const gchar *names[] = { "sink_0", "sink_1" };
+  GstAggregatorPad *pads[2];
   guint i;
 
   for (i = 0; i < 2; i++) {
     GstPadTemplate *templ = gst_element_class_get_pad_template (klass,
         names[i]);
 
-    self->inputs[i].pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name",
-        names[i], "direction", GST_PAD_SINK, "template", templ, NULL);
-    gst_element_add_pad (GST_ELEMENT (self), GST_PAD (self->inputs[i].pad));
+    pads[i] = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", names[i],
+        "direction", GST_PAD_SINK, "template", templ, NULL);
+    gst_element_add_pad (GST_ELEMENT (self), GST_PAD (pads[i]));
   }
+  self->reference_input.pad = gst_object_ref (pads[0]);
+  self->lanes = g_ptr_array_new_with_free_func ((GDestroyNotify) lane_free);
+  g_ptr_array_add (self->lanes, lane_new (pads[1], 1));
 
   self->weights = g_strdup (DEFAULT_WEIGHTS);
   self->metric = g_strdup (DEFAULT_METRIC);
