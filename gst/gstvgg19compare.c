@@ -16,6 +16,28 @@
  *  - when the comparison ends, a "vgg19" message of type "pooled" gives the
  *    pooled scores, and the per-frame log (log-file) gets its pooled block.
  *
+ * ## Several distorted inputs
+ *
+ * One reference, many encodes: more distorted inputs come from the
+ * request pads sink_2, sink_3, ... (template sink_\%u; requested in the
+ * NULL or READY state, refused with a warning once paused or playing, and
+ * for sink_0, sink_1 or a name in use). Each reference frame runs through
+ * the network once, whatever the number of inputs it is compared with
+ * (reference-passes counts those runs), and each input is compared with
+ * it as if it were alone: its own pairing, counters, end, temporal values,
+ * messages, pooled scores and log, the same numbers as an element
+ * comparing that pair only. Frame and pooled messages name their input in
+ * "pad" (also with one input). src carries sink_1's frames; the other
+ * inputs' frames are consumed. An input that ends finishes its own
+ * comparison (its pooled message, its log; a warning when the reference
+ * goes on); EOS goes downstream when the last one ends. frames-compared
+ * counts the comparisons of all inputs. With several inputs log-file must
+ * contain "\%u", replaced by each input's pad number (scores-\%u.json:
+ * scores-1.json, scores-2.json, ...). All inputs are compared at one
+ * size: with scale=distorted at native size the distorted inputs must
+ * share theirs (else a negotiation error; use scale=reference or
+ * scale=fixed).
+ *
  * ## Metrics
  *
  * metric lists the metrics, comma-separated: presets, the metrics papers
@@ -112,12 +134,13 @@
  * ## Messages
  *
  * With post-messages (the default), a message per compared pair:
- * type="frame", timestamp, stream-time, running-time and duration of the
- * distorted frame, frame (index of the distorted frame, from 0),
+ * type="frame", pad (the distorted input's), timestamp, stream-time,
+ * running-time and duration of the distorted frame, frame (index of the distorted frame, from 0),
  * reference-frame (index of the reference frame, from 0),
  * reference-timestamp, then perceptual (double) and perceptual-layers
  * (doubles in the order of layers), and style and style-layers when
- * enabled. When the comparison ends: type="pooled", frames-compared,
+ * enabled. When the comparison of an input ends: type="pooled", pad,
+ * frames-compared,
  * distorted-unpaired, reference-dropped, ended-by (the pad of the input
  * that ran out first), and per metric and per layer
  * (fields "perceptual", "perceptual_conv4_2", ...) a structure with count,
@@ -159,6 +182,11 @@
  * gst-launch-1.0 vgg19compare name=c metric=lpips-vgg log-file=lpips.xml log-format=xml ! fakesink \
  *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
  *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
+ * gst-launch-1.0 -m vgg19compare name=c log-file=scores-%u.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! tee name=t \
+ *     t. ! queue ! c.sink_0 \
+ *     t. ! queue ! vp8enc target-bitrate=100000 ! vp8dec ! videoconvert ! c.sink_1 \
+ *     t. ! queue ! vp8enc target-bitrate=400000 ! vp8dec ! videoconvert ! c.sink_2
  * gst-launch-1.0 vgg19compare name=c layers="relu1_2,relu2_2,relu3_4,relu4_4,relu5_4" \
  *     loss=l1 style-layers="relu1_1,relu2_1,relu3_1,relu4_1,relu5_1" resize=none \
  *     log-file=scores.csv log-format=csv ! fakesink \
@@ -2379,8 +2407,10 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "distorted frames of another size are scaled to the reference's), "
           "distorted (the reference to the distorted frames' size) or fixed "
           "(both to scale-size, whatever resize says); antialiased "
-          "bilinear. Posted as an element info message and in the pooled "
-          "message (\"sizes\"), recorded in the log header." FIXED_WHILE_STARTED,
+          "bilinear; with several distorted inputs, all are compared at one "
+          "size (scale=distorted then needs them to share theirs). Posted "
+          "as an element info message and in the pooled message "
+          "(\"sizes\"), recorded in the log header." FIXED_WHILE_STARTED,
           GST_TYPE_VGG19_SCALE, DEFAULT_SCALE, rw));
   g_object_class_install_property (gobject_class, PROP_SYNC_MODE,
       g_param_spec_enum ("sync-mode", "Sync mode",
@@ -2456,7 +2486,11 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "File to write the scores to, one record per compared frame "
           "(frame number, pts, every metric and each of its layers), then "
           "the pooled scores; written as frames are compared, so a crash "
-          "loses at most the last one. Unset: no log." FIXED_WHILE_STARTED,
+          "loses at most the last one. One log per distorted input: with "
+          "several (request pads sink_2 and up) the name must contain %u, "
+          "replaced by the input's pad number (scores-%u.json: "
+          "scores-1.json, scores-2.json, ...). Unset: no log."
+          FIXED_WHILE_STARTED,
           DEFAULT_LOG_FILE, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
       g_param_spec_enum ("log-format", "Log format",
@@ -2482,8 +2516,9 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message named \"vgg19\" (type \"frame\") with the "
-          "scores of each compared pair; the pooled scores (type "
-          "\"pooled\") are posted at the end either way. Changeable while "
+          "scores of each compared pair, its distorted input in \"pad\"; "
+          "the pooled scores (type \"pooled\", one per distorted input) are "
+          "posted at the end either way. Changeable while "
           "playing: applies from the next pair", DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
