@@ -378,6 +378,7 @@ struct _GstVgg19Compare
    * changes under the object lock while not started */
   Input reference_input;
   GPtrArray *lanes;
+  Lane *output_lane;            /* sink_1's, there from init to finalize */
 
   /* from start() to stop(), in the aggregation thread */
   GstVgg19FrameComparer *comparer;
@@ -508,7 +509,7 @@ lane_at (GstVgg19Compare * self, guint i)
 static gboolean
 is_output_lane (GstVgg19Compare * self, const Lane * lane)
 {
-  return lane == lane_at (self, 0);
+  return lane == self->output_lane;
 }
 
 /* Its next buffer (a reference), the held ones first. */
@@ -1614,7 +1615,7 @@ gst_vgg19_compare_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
    * the caps downstream takes (the other distorted inputs' are consumed
    * here) */
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS
-      && pad == lane_at (self, 0)->in.pad) {
+      && pad == self->output_lane->in.pad) {
     GstCaps *filter, *templ, *downstream, *result;
 
     gst_query_parse_caps (query, &filter);
@@ -1643,7 +1644,7 @@ gst_vgg19_compare_update_src_caps (GstAggregator * agg, GstCaps * downstream,
     GstCaps ** ret)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  GstCaps *caps = lane_at (self, 0)->in.caps;
+  GstCaps *caps = self->output_lane->in.caps;
 
   if (!caps)
     return GST_AGGREGATOR_FLOW_NEED_DATA;
@@ -2610,7 +2611,8 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   }
   self->reference_input.pad = gst_object_ref (pads[0]);
   self->lanes = g_ptr_array_new_with_free_func ((GDestroyNotify) lane_free);
-  g_ptr_array_add (self->lanes, lane_new (pads[1], 1));
+  self->output_lane = lane_new (pads[1], 1);
+  g_ptr_array_add (self->lanes, self->output_lane);
 
   self->weights = g_strdup (DEFAULT_WEIGHTS);
   self->metric = g_strdup (DEFAULT_METRIC);
