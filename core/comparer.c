@@ -21,6 +21,16 @@ typedef struct
   gsize n_values;
 } SavedTap;
 
+/* What the temporal values of one stream of distorted images keep from
+ * its previous comparison. */
+typedef struct
+{
+  SavedTap *previous_ref;
+  SavedTap *previous_dist;
+  gboolean have_previous;
+  guint64 previous_serial;
+} Stream;
+
 struct _Vgg19Comparer
 {
   Vgg19Model *model;
@@ -43,13 +53,13 @@ struct _Vgg19Comparer
   gboolean have_reference;
   guint64 reference_serial;     /* counts set_reference() calls */
 
-  /* temporal values: the previous comparison's images, kept like saved */
+  /* temporal values: per stream, the previous comparison's images, kept
+   * like saved (current_dist is scratch, swapped with a stream's
+   * previous_dist) */
   gboolean temporal;
-  SavedTap *previous_ref;
-  SavedTap *previous_dist;
+  Stream *streams;
+  guint n_streams;
   SavedTap *current_dist;
-  gboolean have_previous;
-  guint64 previous_serial;
 
   /* per metric, scratch */
   const Vgg19Tensor **ref_tensors;
@@ -221,6 +231,8 @@ vgg19_comparer_new (Vgg19Model * model, Vgg19Metric ** metrics,
   c->saved = g_new0 (SavedTap, c->n_saved);
   c->ref_tensors = g_new0 (const Vgg19Tensor *, max_layers);
   c->dist_tensors = g_new0 (const Vgg19Tensor *, max_layers);
+  c->n_streams = 1;
+  c->streams = g_new0 (Stream, 1);
 
   c->session = vgg19_session_new (model, n_threads, precision, error);
   if (c->session == NULL
@@ -234,6 +246,43 @@ fail:
   return NULL;
 }
 
+static void
+free_stream (Vgg19Comparer * c, Stream * s)
+{
+  guint i;
+
+  for (i = 0; i < c->n_saved; i++) {
+    if (s->previous_ref)
+      vgg19_free_floats (s->previous_ref[i].data);
+    if (s->previous_dist)
+      vgg19_free_floats (s->previous_dist[i].data);
+  }
+  g_free (s->previous_ref);
+  g_free (s->previous_dist);
+  memset (s, 0, sizeof (*s));
+}
+
+/* A stream's sets, when the temporal values need them. */
+static void
+init_stream (Vgg19Comparer * c, Stream * s)
+{
+  s->have_previous = FALSE;
+  if (c->temporal && s->previous_ref == NULL) {
+    s->previous_ref = g_new0 (SavedTap, c->n_saved);
+    s->previous_dist = g_new0 (SavedTap, c->n_saved);
+  }
+}
+
+/* No stream has a previous comparison any more. */
+static void
+forget_previous (Vgg19Comparer * c)
+{
+  guint i;
+
+  for (i = 0; i < c->n_streams; i++)
+    c->streams[i].have_previous = FALSE;
+}
+
 void
 vgg19_comparer_free (Vgg19Comparer * c)
 {
@@ -243,15 +292,13 @@ vgg19_comparer_free (Vgg19Comparer * c)
     return;
   for (i = 0; c->saved && i < c->n_saved; i++) {
     vgg19_free_floats (c->saved[i].data);
-    if (c->previous_ref) {
-      vgg19_free_floats (c->previous_ref[i].data);
-      vgg19_free_floats (c->previous_dist[i].data);
+    if (c->current_dist)
       vgg19_free_floats (c->current_dist[i].data);
-    }
   }
+  for (i = 0; i < c->n_streams; i++)
+    free_stream (c, &c->streams[i]);
+  g_free (c->streams);
   g_free (c->saved);
-  g_free (c->previous_ref);
-  g_free (c->previous_dist);
   g_free (c->current_dist);
   for (i = 0; i < c->n_metrics; i++)
     vgg19_metric_free (c->metrics[i]);
@@ -294,13 +341,35 @@ vgg19_comparer_get_metric (const Vgg19Comparer * c, guint index)
 void
 vgg19_comparer_set_temporal (Vgg19Comparer * c, gboolean enable)
 {
+  guint i;
+
   c->temporal = enable;
-  c->have_previous = FALSE;
-  if (enable && c->previous_ref == NULL) {
-    c->previous_ref = g_new0 (SavedTap, c->n_saved);
-    c->previous_dist = g_new0 (SavedTap, c->n_saved);
+  if (enable && c->current_dist == NULL)
     c->current_dist = g_new0 (SavedTap, c->n_saved);
+  for (i = 0; i < c->n_streams; i++)
+    init_stream (c, &c->streams[i]);
+}
+
+void
+vgg19_comparer_set_n_streams (Vgg19Comparer * c, guint n_streams)
+{
+  guint i;
+
+  g_return_if_fail (n_streams >= 1);
+  for (i = n_streams; i < c->n_streams; i++)
+    free_stream (c, &c->streams[i]);
+  c->streams = g_renew (Stream, c->streams, n_streams);
+  for (i = c->n_streams; i < n_streams; i++) {
+    memset (&c->streams[i], 0, sizeof (Stream));
+    init_stream (c, &c->streams[i]);
   }
+  c->n_streams = n_streams;
+}
+
+guint
+vgg19_comparer_get_n_streams (const Vgg19Comparer * c)
+{
+  return c->n_streams;
 }
 
 /* The metrics' values, without the temporal ones. */
@@ -385,7 +454,7 @@ ensure_plan (Vgg19Comparer * c, guint width, guint height, GError ** error)
     return TRUE;
   c->width = c->height = 0;
   c->have_reference = FALSE;
-  c->have_previous = FALSE;
+  forget_previous (c);
   g_clear_pointer (&c->scaled, vgg19_free_floats);
   g_clear_pointer (&c->rgb, vgg19_free_floats);
   if (!vgg19_session_reshape (c->session, width, height,
@@ -547,10 +616,11 @@ metric_between (Vgg19Comparer * c, const Vgg19Metric * metric,
       NULL, value, error);
 }
 
-/* The temporal values into @values (one per metric), then the current
- * pair becomes the previous one. */
+/* The temporal values of stream @s into @values (one per metric), then
+ * the current pair becomes its previous one. */
 static gboolean
-temporal_values (Vgg19Comparer * c, double *values, GError ** error)
+temporal_values (Vgg19Comparer * c, Stream * s, double *values,
+    GError ** error)
 {
   guint m, i;
 
@@ -562,30 +632,30 @@ temporal_values (Vgg19Comparer * c, double *values, GError ** error)
     double d_ref = 0.0, d_dist;
 
     values[m] = NAN;
-    if (!c->have_previous)
+    if (!s->have_previous)
       continue;
     /* the same reference image for both: no change on that side */
-    if (c->previous_serial != c->reference_serial
-        && !metric_between (c, c->metrics[m], c->previous_ref, c->saved,
+    if (s->previous_serial != c->reference_serial
+        && !metric_between (c, c->metrics[m], s->previous_ref, c->saved,
             &d_ref, error))
       return FALSE;
-    if (!metric_between (c, c->metrics[m], c->previous_dist,
+    if (!metric_between (c, c->metrics[m], s->previous_dist,
             c->current_dist, &d_dist, error))
       return FALSE;
     values[m] = fabs (d_ref - d_dist);
   }
   for (i = 0; i < c->n_saved; i++) {
-    SavedTap t = c->previous_dist[i];
+    SavedTap t = s->previous_dist[i];
 
-    c->previous_dist[i] = c->current_dist[i];
+    s->previous_dist[i] = c->current_dist[i];
     c->current_dist[i] = t;
-    if (c->previous_serial != c->reference_serial
-        && !save_tensor (&c->previous_ref[i], saved_name (c, i),
+    if (s->previous_serial != c->reference_serial
+        && !save_tensor (&s->previous_ref[i], saved_name (c, i),
             &c->saved[i].tensor, error))
       return FALSE;
   }
-  c->previous_serial = c->reference_serial;
-  c->have_previous = TRUE;
+  s->previous_serial = c->reference_serial;
+  s->have_previous = TRUE;
   return TRUE;
 }
 
@@ -593,8 +663,22 @@ gboolean
 vgg19_comparer_compare (Vgg19Comparer * c, const float *input, guint width,
     guint height, double *values, GError ** error)
 {
+  return vgg19_comparer_compare_stream (c, 0, input, width, height, values,
+      error);
+}
+
+gboolean
+vgg19_comparer_compare_stream (Vgg19Comparer * c, guint stream,
+    const float *input, guint width, guint height, double *values,
+    GError ** error)
+{
   guint m, l, k = 0;
 
+  if (stream >= c->n_streams) {
+    g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
+        "stream %u of a comparer of %u streams", stream, c->n_streams);
+    return FALSE;
+  }
   if (!c->have_reference) {
     g_set_error (error, VGG19_ERROR, VGG19_ERROR_INVALID_ARGUMENT,
         "no reference image to compare with");
@@ -624,8 +708,9 @@ vgg19_comparer_compare (Vgg19Comparer * c, const float *input, guint width,
       return FALSE;
     k += 1 + n_layers;
   }
-  if (c->temporal && !temporal_values (c, values + k, error)) {
-    c->have_previous = FALSE;
+  if (c->temporal
+      && !temporal_values (c, &c->streams[stream], values + k, error)) {
+    c->streams[stream].have_previous = FALSE;
     return FALSE;
   }
   return TRUE;

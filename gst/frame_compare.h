@@ -1,7 +1,8 @@
 /* The computing side of the vgg19compare element: the core's comparer
  * (the network, the metrics and the reference frame's activations, kept
  * while distorted frames are compared with it) and the converters of its
- * two inputs.
+ * inputs: input 0 is the reference, inputs 1 to N the distorted ones,
+ * each a stream of the core's comparer (temporal values of its own).
  *
  * Not thread-safe: one thread at a time (the element's aggregation
  * thread). Errors are GErrors in GStreamer's error domains with a message
@@ -16,11 +17,8 @@
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  GST_VGG19_INPUT_REFERENCE = 0,
-  GST_VGG19_INPUT_DISTORTED = 1,
-} GstVgg19Input;
+/* The reference's input index; the distorted inputs follow it. */
+#define GST_VGG19_INPUT_REFERENCE 0
 
 typedef struct _GstVgg19FrameComparer GstVgg19FrameComparer;
 
@@ -36,21 +34,24 @@ GstVgg19FrameComparer *gst_vgg19_frame_comparer_new (const gchar * weights,
     Vgg19Resize resize, Vgg19Metric ** metrics, guint n_metrics,
     GError ** error);
 
+/* The inputs: @n_inputs of them (at least 2: the reference, then the
+ * distorted ones), @names[i] naming input i in messages (its pad); before
+ * the first set_format(). A new comparer has two, sink_0 and sink_1. */
+void gst_vgg19_frame_comparer_set_inputs (GstVgg19FrameComparer *
+    comparer, guint n_inputs, const gchar * const *names);
+
 /* How inputs of different sizes meet (GST_VGG19_SCALE_FIXED: both to
  * @width x @height); before the first set_format(). */
 gboolean gst_vgg19_frame_comparer_set_scale (GstVgg19FrameComparer *
     comparer, GstVgg19Scale scale, guint width, guint height,
     GError ** error);
 
-/* What the frames become, once both formats are known: e.g. "the distorted
- * frames (1280x720) are scaled to the reference's size (1920x1080)";
- * NULL before. */
+/* What the frames become, once the reference's format and a distorted
+ * input's are known: e.g. "the distorted frames (1280x720) are scaled to
+ * the reference's size (1920x1080)" (with several distorted inputs, those
+ * known so far, by name); NULL before. */
 gchar *gst_vgg19_frame_comparer_describe_sizes (const GstVgg19FrameComparer
     * comparer);
-
-/* The network input size once both formats are known (0 x 0 before). */
-void gst_vgg19_frame_comparer_get_compared_size (const GstVgg19FrameComparer
-    * comparer, guint * width, guint * height);
 
 /* The reproducibility header of the log (vgg19_comparer_get_log_params()),
  * NULL-terminated key, value, ...; NULL with a resource error when the
@@ -89,10 +90,11 @@ gchar **gst_vgg19_frame_comparer_get_value_names (const GstVgg19FrameComparer
     * comparer);
 
 /* Frames of @input are described by @info from now on. A size the resize
- * mode refuses (smaller than 32x32 at native size) is an error. */
+ * mode refuses (smaller than 32x32 at native size) is an error, and so are
+ * distorted inputs of different sizes with scale=distorted at native size
+ * (GST_CORE_ERROR_NEGOTIATION naming both and what to use instead). */
 gboolean gst_vgg19_frame_comparer_set_format (GstVgg19FrameComparer *
-    comparer, GstVgg19Input input, const GstVideoInfo * info,
-    GError ** error);
+    comparer, guint input, const GstVideoInfo * info, GError ** error);
 
 /* Runs the network on the reference frame @frame (mapped for reading, of
  * the reference's format) and keeps its activations at every tap of the
@@ -108,12 +110,15 @@ gboolean gst_vgg19_frame_comparer_has_reference (const GstVgg19FrameComparer
 void gst_vgg19_frame_comparer_clear_reference (GstVgg19FrameComparer *
     comparer);
 
-/* Runs the network on the distorted frame @frame and writes the metrics'
- * values (get_n_values() of them) to @values. At native size
- * (resize=none) both frames must have the same size: a different one is a
- * GST_CORE_ERROR_NEGOTIATION that says so. */
+/* Runs the network on the frame @frame of the distorted input @input (1
+ * or more) and writes the metrics' values (get_n_values() of them) to
+ * @values, the temporal ones from @input's previous comparison. Both
+ * frames' network inputs must have the same size (the scale policy makes
+ * them so): a different one is a GST_CORE_ERROR_NEGOTIATION that says
+ * so. */
 gboolean gst_vgg19_frame_comparer_compare (GstVgg19FrameComparer * comparer,
-    const GstVideoFrame * frame, gdouble * values, GError ** error);
+    guint input, const GstVideoFrame * frame, gdouble * values,
+    GError ** error);
 
 G_END_DECLS
 

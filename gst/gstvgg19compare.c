@@ -16,6 +16,28 @@
  *  - when the comparison ends, a "vgg19" message of type "pooled" gives the
  *    pooled scores, and the per-frame log (log-file) gets its pooled block.
  *
+ * ## Several distorted inputs
+ *
+ * One reference, many encodes: more distorted inputs come from the
+ * request pads sink_2, sink_3, ... (template sink_\%u; requested in the
+ * NULL or READY state, refused with a warning once paused or playing, and
+ * for sink_0, sink_1 or a name in use). Each reference frame runs through
+ * the network once, whatever the number of inputs it is compared with
+ * (reference-passes counts those runs), and each input is compared with
+ * it as if it were alone: its own pairing, counters, end, temporal values,
+ * messages, pooled scores and log, the same numbers as an element
+ * comparing that pair only. Frame and pooled messages name their input in
+ * "pad" (also with one input). src carries sink_1's frames; the other
+ * inputs' frames are consumed. An input that ends finishes its own
+ * comparison (its pooled message, its log; a warning when the reference
+ * goes on); EOS goes downstream when the last one ends. frames-compared
+ * counts the comparisons of all inputs. With several inputs log-file must
+ * contain "\%u", replaced by each input's pad number (scores-\%u.json:
+ * scores-1.json, scores-2.json, ...). All inputs are compared at one
+ * size: with scale=distorted at native size the distorted inputs must
+ * share theirs (else a negotiation error; use scale=reference or
+ * scale=fixed).
+ *
  * ## Metrics
  *
  * metric lists the metrics, comma-separated: presets, the metrics papers
@@ -90,32 +112,34 @@
  *
  * ## Offset
  *
- * offset-search=N (0, the default: off) looks for a constant offset of
- * up to N frames either way between the inputs before scoring: a
- * distorted stream that lacks the reference's first o frames (the encode
- * started late, frames were dropped at the start) or has -o extra leading
- * ones (a pre-roll). The element holds the first 2 N + 20 frames of each
- * input (or fewer, when an input ends first), compares luma thumbnails of
- * them at every offset and decides once; then distorted frame i is
- * compared with reference frame i + o. With o > 0 the first o reference
- * frames are dropped (reference-dropped), with o < 0 the first -o
- * distorted frames go out without scores (distorted-unpaired). With
- * running-time pairing this is done by moving the reference's running
- * time by o frame durations (its frame rate, else its frames' duration),
- * so that later frames still pair by time; with sync-mode=index, or
- * frames without timestamps, by dropping the frames. The result is posted
- * as a "vgg19" message of type "offset" and recorded in the log's header.
- * When no offset stands out (a still picture, slow or repeating motion,
- * different content, a shift beyond N) the streams are compared as they
- * come (offset 0), with an element warning that says why. The scores wait
- * for the decision: 2 N + 20 frames of latency (40 frames, 1.6 s at
- * 25 fps, for N = 10), and the frames held take memory (2 N + 20 of each
- * input: 40 1080p I420 frames are 124 MB); an upstream whose buffer pool
- * has fewer buffers than that (some hardware decoders) stalls, unless a
- * copy (videoconvert to another format, say) comes in between. A
- * flushing seek before the decision starts the search again; after it
- * the offset stays. The caps of an input may not change within the
- * frames held (an element error).
+ * offset-search=N (0, the default: off) looks, for each distorted input,
+ * for a constant offset of up to N frames either way against the
+ * reference before scoring: a distorted stream that lacks the reference's
+ * first o frames (the encode started late, frames were dropped at the
+ * start) or has -o extra leading ones (a pre-roll). The element holds the
+ * first 2 N + 20 frames of every input (or fewer, when an input ends
+ * first), compares luma thumbnails of them at every offset and decides
+ * once per distorted input; then its frame i is compared with reference
+ * frame i + o. With o > 0 the first o reference frames are dropped for
+ * that input (reference-dropped), with o < 0 its first -o frames are not
+ * compared (distorted-unpaired; those of sink_1 go out without scores).
+ * With running-time pairing this is done by moving that input's running
+ * time by o reference frame durations (the reference's frame rate, else
+ * its frames' duration), so that later frames still pair by time; with
+ * sync-mode=index, or frames without timestamps, by counting frames. Each
+ * input's result is posted as a "vgg19" message of type "offset" and
+ * recorded in its log's header. When no offset stands out (a still
+ * picture, slow or repeating motion, different content, a shift beyond N)
+ * that input is compared as it comes (offset 0), with an element warning
+ * that names it and says why. The scores wait for the decision: 2 N + 20
+ * frames of latency (40 frames, 1.6 s at 25 fps, for N = 10), and the
+ * frames held take memory (2 N + 20 of each input: 40 1080p I420 frames
+ * are 124 MB); an upstream whose buffer pool has fewer buffers than that
+ * (some hardware decoders) stalls, unless a copy (videoconvert to another
+ * format, say) comes in between. The reference's frames held are shared
+ * by all inputs. A flushing seek before the decision starts the search
+ * again; after it the offsets stay. The caps of an input may not change
+ * within the frames held (an element error).
  *
  * ## End
  *
@@ -141,12 +165,13 @@
  * ## Messages
  *
  * With post-messages (the default), a message per compared pair:
- * type="frame", timestamp, stream-time, running-time and duration of the
- * distorted frame, frame (index of the distorted frame, from 0),
+ * type="frame", pad (the distorted input's), timestamp, stream-time,
+ * running-time and duration of the distorted frame, frame (index of the distorted frame, from 0),
  * reference-frame (index of the reference frame, from 0),
  * reference-timestamp, then perceptual (double) and perceptual-layers
  * (doubles in the order of layers), and style and style-layers when
- * enabled. When the comparison ends: type="pooled", frames-compared,
+ * enabled. When the comparison of an input ends: type="pooled", pad,
+ * frames-compared,
  * distorted-unpaired, reference-dropped, ended-by (the pad of the input
  * that ran out first), and per metric and per layer
  * (fields "perceptual", "perceptual_conv4_2", ...) a structure with count,
@@ -154,14 +179,14 @@
  * median, p1, p5, p10, p25, p95 (percentiles interpolated linearly, as
  * numpy's default) and stddev (population).
  *
- * With offset-search, once before the first frame's: type="offset",
- * offset (int, what is applied), confident (boolean), reason
- * ("confident", "too-few-pairs", "no-structure", "static", "ambiguous",
- * "no-match", "beyond-range", "at-limit"), best-offset, cost (the mean
- * 1 - correlation of the thumbnails at best-offset), n-pairs (the frame
- * pairs behind it), runner-up and runner-up-cost (the next best offset),
- * margin, max-offset, reference-frames and distorted-frames (the frames
- * the decision saw) and description (the result in a sentence).
+ * With offset-search, once per distorted input before its first frame's:
+ * type="offset", pad, offset (int, what is applied), confident (boolean),
+ * reason ("confident", "too-few-pairs", "no-structure", "static",
+ * "ambiguous", "no-match", "beyond-range", "at-limit"), best-offset, cost
+ * (the mean 1 - correlation of the thumbnails at best-offset), n-pairs
+ * (the frame pairs behind it), runner-up and runner-up-cost (the next best
+ * offset), margin, max-offset, reference-frames and distorted-frames (the
+ * frames the decision saw) and description (the result in a sentence).
  *
  * ## Log
  *
@@ -201,14 +226,19 @@
  * gst-launch-1.0 vgg19compare name=c metric=lpips-vgg log-file=lpips.xml log-format=xml ! fakesink \
  *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
  *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
+ * gst-launch-1.0 -m vgg19compare name=c log-file=scores-%u.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! tee name=t \
+ *     t. ! queue ! c.sink_0 \
+ *     t. ! queue ! vp8enc target-bitrate=100000 ! vp8dec ! videoconvert ! c.sink_1 \
+ *     t. ! queue ! vp8enc target-bitrate=400000 ! vp8dec ! videoconvert ! c.sink_2
+ * gst-launch-1.0 -m vgg19compare name=c offset-search=10 log-file=scores.json ! fakesink \
+ *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
+ *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
  * gst-launch-1.0 vgg19compare name=c layers="relu1_2,relu2_2,relu3_4,relu4_4,relu5_4" \
  *     loss=l1 style-layers="relu1_1,relu2_1,relu3_1,relu4_1,relu5_1" resize=none \
  *     log-file=scores.csv log-format=csv ! fakesink \
  *     uridecodebin uri=file:///path/ref.mp4 ! videoconvert ! c.sink_0 \
  *     uridecodebin uri=file:///path/dist.mp4 ! videoconvert ! c.sink_1
- * gst-launch-1.0 -m vgg19compare name=c offset-search=10 log-file=scores.json ! fakesink \
- *     filesrc location=ref.webm ! decodebin ! videoconvert ! c.sink_0 \
- *     filesrc location=encoded.webm ! decodebin ! videoconvert ! c.sink_1
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -288,6 +318,7 @@ enum
   PROP_WORST_FRAMES,
   PROP_OFFSET_SEARCH,
   PROP_FRAMES_COMPARED,
+  PROP_REFERENCE_PASSES,
 };
 
 /* One compared frame's value of one metric, for the list of the worst. */
@@ -315,7 +346,66 @@ typedef struct
   gboolean have_info;
   GstCaps *caps;
   guint64 n_frames;             /* frames taken so far */
+
+  /* offset-search: buffers taken off the pad ahead of time (its first
+   * frames, looked at before pairing starts), served before the pad's
+   * own; the maker of their thumbnails */
+  GQueue held;
+  GstVgg19SignatureMaker *maker;
 } Input;
+
+typedef enum
+{
+  LANE_ACTIVE,                  /* its frames are being compared */
+  LANE_ENDED,                   /* at its end; waits to learn whether the
+                                 * reference goes on past it */
+  LANE_FINISHED,                /* its pooled scores are out */
+} LaneState;
+
+/* One distorted input and its comparison with the reference: the
+ * reference frame held and its activations are shared by all lanes, the
+ * rest is each lane's own. */
+typedef struct
+{
+  Input in;
+  guint number;                 /* N of its pad's name, sink_N */
+  guint index;                  /* its input of the frame comparer, from 1 */
+  gint released;                /* (atomic) its pad went while started */
+
+  /* offset-search, from start() to stop(): the search, and once it is
+   * decided its result and how it is applied: the first lead reference
+   * frames are not for this lane (reference_skip of them still to come),
+   * its first frames not compared (distorted_skip still to come), and its
+   * running time moved by time_shift (earlier when shift_earlier) */
+  GstVgg19OffsetSearch *search;
+  gboolean search_ended;
+  GstVgg19OffsetResult offset;
+  guint lead;
+  guint reference_skip;
+  guint distorted_skip;
+  GstClockTime time_shift;
+  gboolean shift_earlier;
+  gchar *log_path;              /* opened at the decision */
+
+  /* pairing, in the aggregation thread */
+  LaneState state;
+  guint64 taken;                /* frames taken but gaps and those passed */
+  guint64 compared;
+  guint64 distorted_unpaired;
+  guint64 reference_dropped;
+  guint64 reference_duplicated; /* comparisons reusing a reference frame */
+  guint64 passed;               /* frames passed after the reference's end */
+  gboolean repeating;           /* eof-action=repeat: the last reference */
+  gboolean reference_ended;     /* eof-action=pass: passing frames on */
+  gboolean reference_compared;  /* it compared the reference frame held */
+  GstClockTime distorted_end;   /* of its last frame */
+
+  /* scores, from start() to stop() */
+  gdouble *values;
+  Vgg19ScorePool **pools;
+  GArray **scored;              /* per value: ScoredFrame, for the worst */
+  Vgg19ScoreLog *log;
+} Lane;
 
 struct _GstVgg19Compare
 {
@@ -345,32 +435,37 @@ struct _GstVgg19Compare
   guint pooled_interval;
   guint worst_frames;
   guint offset_search;
-  guint64 frames_compared;
-  /* from start() to stop(): the properties but post-messages are fixed */
+  guint64 frames_compared;      /* over all lanes */
+  guint64 reference_passes;     /* network passes on reference frames */
+  /* from start() to stop(): the properties but post-messages are fixed,
+   * and so are the lanes */
   gboolean started;
 
+  /* the reference input, and a lane per distorted input sorted by pad
+   * number (lanes[0]: sink_1, whose frames go out on src); the array
+   * changes under the object lock while not started */
+  Input reference_input;
+  GPtrArray *lanes;
+  Lane *output_lane;            /* sink_1's, there from init to finalize */
+
   /* from start() to stop(), in the aggregation thread */
-  Input inputs[2];
   GstVgg19FrameComparer *comparer;
   gchar **value_names;
   guint n_values;
-  gdouble *values;
-  Vgg19ScorePool **pools;
-  GArray **scored;              /* per value: ScoredFrame, for the worst */
-  Vgg19ScoreLog *log;
-  gboolean finished;            /* the comparison is over */
+  gboolean finished;            /* every lane is */
   gchar *sizes;                 /* how the inputs' sizes meet, last told */
   GstVgg19Scale start_scale;    /* the scale settings of this run */
   guint start_scale_w, start_scale_h;
-  guint64 distorted_unpaired;
-  guint64 reference_dropped;
-  guint64 reference_duplicated; /* comparisons reusing a reference frame */
   GstVgg19SyncMode run_sync;    /* this run's settings */
   GstVgg19EofAction run_eof;
-  gboolean repeating;           /* eof-action=repeat: the last reference */
-  gboolean reference_ended;     /* eof-action=pass: passing frames on */
-  guint64 passed;               /* distorted frames passed after that */
-  GstClockTime distorted_end;   /* of the last distorted frame */
+  Vgg19LogFormat run_log_format;
+  Vgg19Resize run_resize;
+
+  /* offset-search: until decided, the first frames of every input are
+   * taken into their held queues (the reference's searched against by
+   * every lane) */
+  gboolean searching;
+  gboolean reference_search_ended;
 
   /* the reference frame being compared with; it stays at the head of its
    * pad's queue (reference_in_pad) until it is over, so that the
@@ -379,29 +474,6 @@ struct _GstVgg19Compare
   gboolean reference_in_pad;
   FrameSpan reference_span;
   guint64 reference_index;
-  gboolean reference_compared;
-
-  /* offset-search: until the offset is decided, the first frames of each
-   * input are taken off their pads into held (after that, the frames held
-   * are served before the pads' own); the log is opened at the decision,
-   * so that its header records the offset */
-  GstVgg19OffsetSearch *search;
-  GstVgg19SignatureMaker *makers[2];
-  GQueue held[2];
-  gboolean search_ended[2];
-  gboolean offset_decided;
-  GstVgg19OffsetResult offset_result;
-  gchar *run_log_file;
-  Vgg19LogFormat run_log_format;
-  Vgg19Resize run_resize;
-  /* how the offset is applied: the reference's running time moved
-   * earlier (reference_earlier) or later by reference_shift, or (without
-   * usable timestamps, and in index pairing) leading frames dropped */
-  GstClockTime reference_shift;
-  gboolean reference_earlier;
-  gboolean offset_drops;
-  guint reference_skip;         /* reference frames still to drop */
-  guint distorted_skip;         /* distorted frames still to pass unscored */
 
   /* the check for an unlinked input, under watch_lock */
   GMutex watch_lock;
@@ -426,10 +498,12 @@ static GstStaticPadTemplate distorted_template =
 GST_STATIC_PAD_TEMPLATE ("sink_1", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS (COMPARE_CAPS));
 
+static GstStaticPadTemplate more_distorted_template =
+GST_STATIC_PAD_TEMPLATE ("sink_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (COMPARE_CAPS));
+
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (COMPARE_CAPS));
-
-static const gchar *const input_roles[] = { "reference", "distorted" };
 
 static gboolean gst_vgg19_compare_stop (GstAggregator * agg);
 
@@ -445,23 +519,208 @@ post_error (GstVgg19Compare * self, const GError * error, const gchar * file,
 #define POST_ERROR(self, error) \
   post_error ((self), (error), __FILE__, GST_FUNCTION, __LINE__)
 
-static GstVgg19Input
-input_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad)
+/* ------------------------------------------------------------------ */
+/* Lanes                                                                */
+/* ------------------------------------------------------------------ */
+
+static Lane *
+lane_new (GstAggregatorPad * pad, guint number)
 {
-  return pad == self->inputs[GST_VGG19_INPUT_REFERENCE].pad ?
-      GST_VGG19_INPUT_REFERENCE : GST_VGG19_INPUT_DISTORTED;
+  Lane *lane = g_new0 (Lane, 1);
+
+  lane->in.pad = gst_object_ref (pad);
+  lane->number = number;
+  g_queue_init (&lane->in.held);
+  return lane;
+}
+
+/* The scores of a run (start() to stop()). */
+static void
+lane_clear_scores (GstVgg19Compare * self, Lane * lane)
+{
+  guint i;
+
+  /* a log without its pooled block still parses */
+  g_clear_pointer (&lane->log, vgg19_score_log_free);
+  for (i = 0; lane->pools && i < self->n_values; i++)
+    vgg19_score_pool_free (lane->pools[i]);
+  for (i = 0; lane->scored && i < self->n_values; i++)
+    if (lane->scored[i])
+      g_array_unref (lane->scored[i]);
+  g_clear_pointer (&lane->scored, g_free);
+  g_clear_pointer (&lane->pools, g_free);
+  g_clear_pointer (&lane->values, g_free);
+}
+
+/* What an input holds for the offset search. */
+static void
+input_clear_held (Input * in)
+{
+  g_queue_clear_full (&in->held, (GDestroyNotify) gst_buffer_unref);
+  g_clear_pointer (&in->maker, gst_vgg19_signature_maker_free);
+}
+
+/* A lane's offset search and what it decided (start() to stop()). */
+static void
+lane_clear_offset (Lane * lane)
+{
+  g_clear_pointer (&lane->search, gst_vgg19_offset_search_free);
+  g_clear_pointer (&lane->log_path, g_free);
+  lane->search_ended = FALSE;
+  lane->lead = 0;
+  lane->reference_skip = 0;
+  lane->distorted_skip = 0;
+  lane->time_shift = 0;
+  lane->shift_earlier = FALSE;
+}
+
+static void
+lane_free (Lane * lane)
+{
+  input_clear_held (&lane->in);
+  lane_clear_offset (lane);
+  gst_clear_caps (&lane->in.caps);
+  gst_object_unref (lane->in.pad);
+  g_free (lane);
+}
+
+static Lane *
+lane_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = g_ptr_array_index (self->lanes, i);
+
+    if (lane->in.pad == pad)
+      return lane;
+  }
+  return NULL;
+}
+
+static Lane *
+lane_at (GstVgg19Compare * self, guint i)
+{
+  return g_ptr_array_index (self->lanes, i);
+}
+
+/* The lane of sink_1, whose frames go out on src. */
+static gboolean
+is_output_lane (GstVgg19Compare * self, const Lane * lane)
+{
+  return lane == self->output_lane;
+}
+
+/* The next buffer of an input (a reference), the held ones first. */
+static GstBuffer *
+input_peek (Input * in)
+{
+  if (!g_queue_is_empty (&in->held))
+    return gst_buffer_ref (g_queue_peek_head (&in->held));
+  return gst_aggregator_pad_peek_buffer (in->pad);
+}
+
+static GstBuffer *
+input_pop (Input * in)
+{
+  if (!g_queue_is_empty (&in->held))
+    return g_queue_pop_head (&in->held);
+  return gst_aggregator_pad_pop_buffer (in->pad);
+}
+
+static void
+input_drop (Input * in)
+{
+  GstBuffer *buf = input_pop (in);
+
+  gst_clear_buffer (&buf);
+}
+
+static GstBuffer *
+lane_peek (Lane * lane)
+{
+  return input_peek (&lane->in);
+}
+
+static GstBuffer *
+lane_pop (Lane * lane)
+{
+  return input_pop (&lane->in);
+}
+
+/* No more reference frames will come. */
+static gboolean
+reference_is_eos (GstVgg19Compare * self)
+{
+  return g_queue_is_empty (&self->reference_input.held)
+      && gst_aggregator_pad_is_eos (self->reference_input.pad);
+}
+
+/* No more buffers will come. */
+static gboolean
+lane_is_eos (Lane * lane)
+{
+  return g_queue_is_empty (&lane->in.held)
+      && (g_atomic_int_get (&lane->released)
+      || gst_aggregator_pad_is_eos (lane->in.pad));
+}
+
+static const gchar *
+reference_name (GstVgg19Compare * self)
+{
+  return GST_PAD_NAME (self->reference_input.pad);
+}
+
+static const gchar *
+lane_name (const Lane * lane)
+{
+  return GST_PAD_NAME (lane->in.pad);
+}
+
+/* The input of @pad: the reference's or a lane's (then in @lane). */
+static Input *
+input_of_pad (GstVgg19Compare * self, GstAggregatorPad * pad, Lane ** lane)
+{
+  *lane = NULL;
+  if (pad == self->reference_input.pad)
+    return &self->reference_input;
+  *lane = lane_of_pad (self, pad);
+  return *lane ? &(*lane)->in : NULL;
+}
+
+static const gchar *
+role_of (GstVgg19Compare * self, const Input * in)
+{
+  return in == &self->reference_input ? "reference" : "distorted";
 }
 
 /* ------------------------------------------------------------------ */
 /* An input left unlinked                                               */
 /* ------------------------------------------------------------------ */
 
+/* The first input without a peer, NULL if all have one. */
+static Input *
+unlinked_input (GstVgg19Compare * self)
+{
+  Input *found = NULL;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (!gst_pad_is_linked (GST_PAD (self->reference_input.pad)))
+    found = &self->reference_input;
+  for (i = 0; !found && i < self->lanes->len; i++)
+    if (!gst_pad_is_linked (GST_PAD (lane_at (self, i)->in.pad)))
+      found = &lane_at (self, i)->in;
+  GST_OBJECT_UNLOCK (self);
+  return found;
+}
+
 static gboolean
 unlinked_input_timeout (GstClock * clock, GstClockTime time, GstClockID id,
     gpointer user_data)
 {
   GstVgg19Compare *self = user_data;
-  gint i;
+  Input *in;
 
   g_mutex_lock (&self->watch_lock);
   if (self->watch_id != id) {
@@ -473,32 +732,30 @@ unlinked_input_timeout (GstClock * clock, GstClockTime time, GstClockID id,
   self->watch_id = NULL;
   g_mutex_unlock (&self->watch_lock);
 
-  for (i = 0; i < 2; i++) {
-    GstPad *pad = GST_PAD (self->inputs[i].pad);
+  in = unlinked_input (self);
+  if (in) {
+    GstPad *pad = GST_PAD (in->pad);
 
-    if (!gst_pad_is_linked (pad)) {
-      GST_ELEMENT_ERROR (self, CORE, PAD,
-          ("The %s input (%s) of vgg19compare is not linked: it compares "
-              "the reference on sink_0 with the distorted stream on sink_1, "
-              "and needs both", input_roles[i], GST_PAD_NAME (pad)),
-          ("%s still unlinked %" GST_TIME_FORMAT " after the other input "
-              "started", GST_PAD_NAME (pad),
-              GST_TIME_ARGS (UNLINKED_INPUT_TIMEOUT)));
-      break;
-    }
+    GST_ELEMENT_ERROR (self, CORE, PAD,
+        ("The %s input (%s) of vgg19compare is not linked: it compares "
+            "the reference on sink_0 with the distorted streams on sink_1 "
+            "and the sink pads requested, and needs all of them",
+            role_of (self, in), GST_PAD_NAME (pad)),
+        ("%s still unlinked %" GST_TIME_FORMAT " after another input "
+            "started", GST_PAD_NAME (pad),
+            GST_TIME_ARGS (UNLINKED_INPUT_TIMEOUT)));
   }
   return TRUE;
 }
 
-/* Called when @input starts streaming: if the other input has no peer,
+/* Called when an input starts streaming: if another input has no peer,
  * checks again a little later. */
 static void
-watch_other_input (GstVgg19Compare * self, GstVgg19Input input)
+watch_other_inputs (GstVgg19Compare * self)
 {
-  GstPad *other = GST_PAD (self->inputs[1 - input].pad);
   GstClock *clock;
 
-  if (gst_pad_is_linked (other))
+  if (!unlinked_input (self))
     return;
   g_mutex_lock (&self->watch_lock);
   if (!self->watch_id) {
@@ -532,9 +789,8 @@ unwatch_inputs (GstVgg19Compare * self)
 /* ------------------------------------------------------------------ */
 
 static FrameSpan
-frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
+frame_span (GstVgg19Compare * self, Input * in, GstBuffer * buf)
 {
-  Input *in = &self->inputs[input];
   FrameSpan span = { FALSE, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE };
   GstClockTime pts = GST_BUFFER_PTS (buf), duration = GST_BUFFER_DURATION (buf);
   GstClockTime stop = GST_CLOCK_TIME_NONE, cstart, cstop;
@@ -569,22 +825,28 @@ frame_span (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf)
     span.start = span.end;
     span.end = t;
   }
-  if (span.timed && input == GST_VGG19_INPUT_REFERENCE
-      && self->reference_shift > 0) {
-    /* the offset found (offset-search): reference frame i + o is shown
-     * when distorted frame i is; frames moved before the start end at 0,
-     * before any distorted frame, and are dropped */
-    if (self->reference_earlier) {
-      span.start = span.start > self->reference_shift ?
-          span.start - self->reference_shift : 0;
-      if (GST_CLOCK_TIME_IS_VALID (span.end))
-        span.end = span.end > self->reference_shift ?
-            span.end - self->reference_shift : 0;
-    } else {
-      span.start += self->reference_shift;
-      if (GST_CLOCK_TIME_IS_VALID (span.end))
-        span.end += self->reference_shift;
-    }
+  return span;
+}
+
+/* The span of @buf, a frame of @lane, on the reference's time line: moved
+ * by the lane's offset (offset-search), so that its frame i meets
+ * reference frame i + o. Frames moved before the start start at 0. */
+static FrameSpan
+lane_span (GstVgg19Compare * self, Lane * lane, GstBuffer * buf)
+{
+  FrameSpan span = frame_span (self, &lane->in, buf);
+  GstClockTime shift = lane->time_shift;
+
+  if (!span.timed || shift == 0)
+    return span;
+  if (lane->shift_earlier) {
+    span.start = span.start > shift ? span.start - shift : 0;
+    if (GST_CLOCK_TIME_IS_VALID (span.end))
+      span.end = span.end > shift ? span.end - shift : 0;
+  } else {
+    span.start += shift;
+    if (GST_CLOCK_TIME_IS_VALID (span.end))
+      span.end += shift;
   }
   return span;
 }
@@ -629,9 +891,11 @@ take_array_of_doubles (GstStructure * s, const gchar * field,
   gst_structure_take_value (s, field, &array);
 }
 
-/* One loss meta per metric on @buf, and the message fields of each. */
+/* One loss meta per metric on @buf (when not NULL), and the message
+ * fields of each in @s (when not NULL), from @values. */
 static void
-attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
+attach_results (GstVgg19Compare * self, const gdouble * values,
+    GstBuffer * buf, GstStructure * s)
 {
   guint n_metrics = gst_vgg19_frame_comparer_get_n_metrics (self->comparer);
   guint m, l, k = 0;
@@ -646,15 +910,16 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
 
     for (l = 0; l < n_layers; l++)
       layers[l] = vgg19_metric_get_layer (metric, l, &weights[l]);
-    gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
-        vgg19_metric_get_kind (metric) == VGG19_METRIC_DISTS ? "dists" :
-        vgg19_loss_to_string (vgg19_metric_get_criterion (metric)), n_layers,
-        layers, weights, self->values + k + 1);
+    if (buf)
+      gst_buffer_add_vgg19_weighted_loss_meta (buf, name,
+          vgg19_metric_get_kind (metric) == VGG19_METRIC_DISTS ? "dists" :
+          vgg19_loss_to_string (vgg19_metric_get_criterion (metric)),
+          n_layers, layers, weights, values + k + 1);
     if (s) {
       gchar *field = g_strdup_printf ("%s-layers", name);
 
-      gst_structure_set (s, name, G_TYPE_DOUBLE, self->values[k], NULL);
-      take_array_of_doubles (s, field, self->values + k + 1, n_layers);
+      gst_structure_set (s, name, G_TYPE_DOUBLE, values[k], NULL);
+      take_array_of_doubles (s, field, values + k + 1, n_layers);
       g_free (field);
     }
     g_free (layers);
@@ -663,8 +928,8 @@ attach_results (GstVgg19Compare * self, GstBuffer * buf, GstStructure * s)
   }
   /* the temporal values, after all the metrics' */
   for (; s && k < self->n_values; k++)
-    gst_structure_set (s, self->value_names[k], G_TYPE_DOUBLE,
-        self->values[k], NULL);
+    gst_structure_set (s, self->value_names[k], G_TYPE_DOUBLE, values[k],
+        NULL);
 }
 
 static GstStructure *
@@ -685,27 +950,28 @@ pooled_structure (const Vgg19PooledScore * p)
       "stddev", G_TYPE_DOUBLE, p->stddev, NULL);
 }
 
-/* A "vgg19" message of @type with the pooled scores so far (also written
- * to @pooled, n_values of them). */
+/* A "vgg19" message of @type with @lane's pooled scores so far (also
+ * written to @pooled, n_values of them). */
 static GstStructure *
-pooled_message (GstVgg19Compare * self, const gchar * type, guint64 compared,
+pooled_message (GstVgg19Compare * self, Lane * lane, const gchar * type,
     Vgg19PooledScore * pooled)
 {
   GstStructure *s;
   guint i;
 
   s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, type,
-      "frames-compared", G_TYPE_UINT64, compared,
-      "distorted-unpaired", G_TYPE_UINT64, self->distorted_unpaired,
-      "reference-dropped", G_TYPE_UINT64, self->reference_dropped,
-      "reference-duplicated", G_TYPE_UINT64, self->reference_duplicated,
+      "pad", G_TYPE_STRING, lane_name (lane),
+      "frames-compared", G_TYPE_UINT64, lane->compared,
+      "distorted-unpaired", G_TYPE_UINT64, lane->distorted_unpaired,
+      "reference-dropped", G_TYPE_UINT64, lane->reference_dropped,
+      "reference-duplicated", G_TYPE_UINT64, lane->reference_duplicated,
       NULL);
   if (self->sizes)
     gst_structure_set (s, "sizes", G_TYPE_STRING, self->sizes, NULL);
   for (i = 0; i < self->n_values; i++) {
     GstStructure *p;
 
-    vgg19_score_pool_get (self->pools[i], &pooled[i]);
+    vgg19_score_pool_get (lane->pools[i], &pooled[i]);
     p = pooled_structure (&pooled[i]);
     gst_structure_set (s, self->value_names[i], GST_TYPE_STRUCTURE, p, NULL);
     gst_structure_free (p);
@@ -725,20 +991,20 @@ by_value_descending (gconstpointer a, gconstpointer b)
 }
 
 /* For each metric's total, "<metric>-worst": its worst-frames largest
- * values, largest first, as structures (frame, timestamp, running-time,
- * value). */
+ * values of @lane, largest first, as structures (frame, timestamp,
+ * running-time, value). */
 static void
-add_worst_frames (GstVgg19Compare * self, GstStructure * s)
+add_worst_frames (GstVgg19Compare * self, Lane * lane, GstStructure * s)
 {
   guint n, i, k;
 
   GST_OBJECT_LOCK (self);
   n = self->worst_frames;
   GST_OBJECT_UNLOCK (self);
-  if (n == 0 || !self->scored)
+  if (n == 0 || !lane->scored)
     return;
   for (i = 0; i < self->n_values; i++) {
-    GArray *frames = self->scored[i];
+    GArray *frames = lane->scored[i];
     GValue array = G_VALUE_INIT;
     gchar *field;
 
@@ -764,64 +1030,66 @@ add_worst_frames (GstVgg19Compare * self, GstStructure * s)
   }
 }
 
-/* The comparison is over: @ended is the input that ran out, and
- * @other_goes_on says whether the other one still had frames to compare.
- * Posts the pooled scores and finishes the log. */
+/* Whether every lane is finished (then so is the element). */
+static gboolean
+all_finished (GstVgg19Compare * self)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++)
+    if (lane_at (self, i)->state != LANE_FINISHED)
+      return FALSE;
+  self->finished = TRUE;
+  return TRUE;
+}
+
+/* @lane's comparison is over: its input ran out (or the reference, when
+ * @by_reference), and @other_goes_on says whether the other one still had
+ * frames to compare. Posts its pooled scores and finishes its log. */
 static void
-finish_comparison (GstVgg19Compare * self, GstVgg19Input ended,
+finish_lane (GstVgg19Compare * self, Lane * lane, gboolean by_reference,
     gboolean other_goes_on)
 {
-  Input *other = &self->inputs[1 - ended];
+  const gchar *ended = by_reference ? reference_name (self) : lane_name (lane);
   Vgg19PooledScore *pooled;
   GstStructure *s;
   GError *error = NULL;
-  guint64 compared;
 
-  if (self->finished)
+  if (lane->state == LANE_FINISHED)
     return;
-  self->finished = TRUE;
+  lane->state = LANE_FINISHED;
 
   if (other_goes_on) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("The %s input (%s) ended before the %s input (%s): the comparison "
-            "stops there, after %" G_GUINT64_FORMAT " %s frames",
-            input_roles[ended], GST_PAD_NAME (self->inputs[ended].pad),
-            input_roles[1 - ended], GST_PAD_NAME (other->pad),
-            self->inputs[GST_VGG19_INPUT_DISTORTED].n_frames,
-            input_roles[GST_VGG19_INPUT_DISTORTED]), (NULL));
+            "of %s stops there, after %" G_GUINT64_FORMAT " distorted frames",
+            by_reference ? "reference" : "distorted", ended,
+            by_reference ? "distorted" : "reference",
+            by_reference ? lane_name (lane) : reference_name (self),
+            lane_name (lane), lane->in.n_frames), (NULL));
   }
 
-  GST_OBJECT_LOCK (self);
-  compared = self->frames_compared;
-  GST_OBJECT_UNLOCK (self);
-
   pooled = g_new0 (Vgg19PooledScore, self->n_values);
-  s = pooled_message (self, "pooled", compared, pooled);
-  gst_structure_set (s, "ended-by", G_TYPE_STRING,
-      GST_PAD_NAME (self->inputs[ended].pad), NULL);
-  add_worst_frames (self, s);
+  s = pooled_message (self, lane, "pooled", pooled);
+  gst_structure_set (s, "ended-by", G_TYPE_STRING, ended, NULL);
+  add_worst_frames (self, lane, s);
   GST_INFO_OBJECT (self, "pooled: %" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 
-  if (self->log) {
+  if (lane->log) {
     const gchar *const names[] = { "frames_compared", "distorted_unpaired",
       "reference_dropped", "reference_duplicated", NULL
     };
-    const gdouble counts[] = { compared, self->distorted_unpaired,
-      self->reference_dropped, self->reference_duplicated
+    const gdouble counts[] = { lane->compared, lane->distorted_unpaired,
+      lane->reference_dropped, lane->reference_duplicated
     };
 
-    if (!vgg19_score_log_finish (self->log, pooled, names, counts, &error))
-      goto log_failed;
-  }
-  g_free (pooled);
-  return;
-
-log_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
-    g_error_free (error);
+    if (!vgg19_score_log_finish (lane->log, pooled, names, counts, &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message),
+          (NULL));
+      g_error_free (error);
+    }
   }
   g_free (pooled);
 }
@@ -830,65 +1098,87 @@ log_failed:
 /* Pairing                                                              */
 /* ------------------------------------------------------------------ */
 
-/* The frames of an input: those held for the offset search first, then
- * its pad's (the same calls as the pad's). */
-static GstBuffer *
-input_peek (GstVgg19Compare * self, GstVgg19Input input)
-{
-  if (!g_queue_is_empty (&self->held[input]))
-    return gst_buffer_ref (g_queue_peek_head (&self->held[input]));
-  return gst_aggregator_pad_peek_buffer (self->inputs[input].pad);
-}
-
-static GstBuffer *
-input_pop (GstVgg19Compare * self, GstVgg19Input input)
-{
-  if (!g_queue_is_empty (&self->held[input]))
-    return g_queue_pop_head (&self->held[input]);
-  return gst_aggregator_pad_pop_buffer (self->inputs[input].pad);
-}
-
-static void
-input_drop (GstVgg19Compare * self, GstVgg19Input input)
-{
-  GstBuffer *buf = input_pop (self, input);
-
-  gst_clear_buffer (&buf);
-}
-
-static gboolean
-input_is_eos (GstVgg19Compare * self, GstVgg19Input input)
-{
-  return g_queue_is_empty (&self->held[input])
-      && gst_aggregator_pad_is_eos (self->inputs[input].pad);
-}
-
 /* Takes the reference frame held off its pad's queue. */
 static void
 unqueue_reference (GstVgg19Compare * self)
 {
   if (self->reference_in_pad)
-    input_drop (self, GST_VGG19_INPUT_REFERENCE);
+    input_drop (&self->reference_input);
   self->reference_in_pad = FALSE;
 }
 
-/* Lets go of the reference frame held. */
+/* A reference frame went by @lane uncompared: dropped, and one fewer
+ * still to let by for its offset. */
+static void
+reference_passed_by (Lane * lane)
+{
+  lane->reference_dropped++;
+  if (lane->reference_skip > 0)
+    lane->reference_skip--;
+}
+
+/* Lets go of the reference frame held: dropped for each lane still
+ * running that did not compare it. */
 static void
 release_reference (GstVgg19Compare * self)
 {
+  guint i;
+
   if (!self->reference)
     return;
-  if (!self->reference_compared)
-    self->reference_dropped++;
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->state != LANE_FINISHED && !lane->reference_compared)
+      reference_passed_by (lane);
+  }
   unqueue_reference (self);
   gst_clear_buffer (&self->reference);
   gst_vgg19_frame_comparer_clear_reference (self->comparer);
 }
 
-/* Whether the reference frame held is over by the time @d starts.
- * Sets @need_data when that depends on a reference frame not here yet. */
+/* The reference has a frame of span @r (NULL: it has ended): each lane at
+ * its end learns whether the reference goes on past its last frame. */
+static void
+settle_ended_lanes (GstVgg19Compare * self, const FrameSpan * r)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->state != LANE_ENDED)
+      continue;
+    if (!r)
+      finish_lane (self, lane, FALSE, FALSE);
+    else if (!r->timed || !GST_CLOCK_TIME_IS_VALID (lane->distorted_end)
+        || r->start >= lane->distorted_end)
+      finish_lane (self, lane, FALSE, TRUE);
+  }
+}
+
+/* Whether every lane still being served compared the reference frame
+ * held (lanes letting it by for their offset do not want it). */
 static gboolean
-reference_over (GstVgg19Compare * self, const FrameSpan * d,
+all_compared (GstVgg19Compare * self)
+{
+  guint i;
+
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->state == LANE_ACTIVE && !lane->reference_compared
+        && lane->reference_skip == 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Whether the reference frame held is over by the time @d (of @lane, the
+ * lane served, which starts first of all lanes) starts. Sets @need_data
+ * when that depends on a reference frame not here yet. */
+static gboolean
+reference_over (GstVgg19Compare * self, Lane * lane, const FrameSpan * d,
     gboolean * need_data)
 {
   const FrameSpan *r = &self->reference_span;
@@ -897,19 +1187,22 @@ reference_over (GstVgg19Compare * self, const FrameSpan * d,
 
   *need_data = FALSE;
   if (!d->timed || !r->timed)
-    /* in arrival order: one reference frame per distorted frame */
-    return self->reference_compared;
+    /* in arrival order: one reference frame per distorted frame of each
+     * lane, after the frames a lane lets by for its offset (served
+     * first, it is the one furthest behind: the others are done with the
+     * frame held) */
+    return lane->reference_skip > 0 || all_compared (self);
   if (GST_CLOCK_TIME_IS_VALID (r->end))
     return r->end <= d->start;
 
   /* it lasts until the next reference frame, queued behind it */
   unqueue_reference (self);
-  next = input_peek (self, GST_VGG19_INPUT_REFERENCE);
+  next = input_peek (&self->reference_input);
   if (!next) {
-    *need_data = !input_is_eos (self, GST_VGG19_INPUT_REFERENCE);
+    *need_data = !reference_is_eos (self);
     return FALSE;
   }
-  n = frame_span (self, GST_VGG19_INPUT_REFERENCE, next);
+  n = frame_span (self, &self->reference_input, next);
   gst_buffer_unref (next);
   return !n.timed || n.start <= d->start;
 }
@@ -923,12 +1216,12 @@ last_reference (GstVgg19Compare * self, gboolean * need_data)
 
   *need_data = FALSE;
   unqueue_reference (self);
-  next = input_peek (self, GST_VGG19_INPUT_REFERENCE);
+  next = input_peek (&self->reference_input);
   if (next) {
     gst_buffer_unref (next);
     return FALSE;
   }
-  if (input_is_eos (self, GST_VGG19_INPUT_REFERENCE))
+  if (reference_is_eos (self))
     return TRUE;
   *need_data = TRUE;
   return FALSE;
@@ -939,66 +1232,74 @@ last_reference (GstVgg19Compare * self, gboolean * need_data)
 static gboolean
 take_reference (GstVgg19Compare * self, gboolean * need_data)
 {
-  Input *in = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  Input *in = &self->reference_input;
   GstBuffer *buf;
+  FrameSpan span;
+  guint i;
 
   for (;;) {
-    buf = input_peek (self, GST_VGG19_INPUT_REFERENCE);
+    buf = input_peek (in);
     if (!buf) {
-      *need_data = !input_is_eos (self, GST_VGG19_INPUT_REFERENCE);
+      *need_data = !reference_is_eos (self);
+      if (!*need_data)
+        settle_ended_lanes (self, NULL);
       return FALSE;
     }
+    span = frame_span (self, in, buf);
+    settle_ended_lanes (self, &span);
     self->reference_index = in->n_frames++;
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
       break;
-    self->reference_dropped++;
-    input_drop (self, GST_VGG19_INPUT_REFERENCE);
+    for (i = 0; i < self->lanes->len; i++)
+      if (lane_at (self, i)->state != LANE_FINISHED)
+        reference_passed_by (lane_at (self, i));
+    input_drop (in);
     gst_buffer_unref (buf);
   }
   self->reference = buf;
   self->reference_in_pad = TRUE;
-  self->reference_span = frame_span (self, GST_VGG19_INPUT_REFERENCE, buf);
-  self->reference_compared = FALSE;
+  self->reference_span = span;
+  for (i = 0; i < self->lanes->len; i++)
+    lane_at (self, i)->reference_compared = FALSE;
   gst_vgg19_frame_comparer_clear_reference (self->comparer);
   return TRUE;
 }
 
-/* Whether the distorted frame @d overlaps the reference frame held (which
- * is known not to be over when it starts). A distorted frame of unknown
- * length counts as the instant it starts. */
+/* Whether the distorted frame @d of @lane overlaps the reference frame
+ * held (which is known not to be over when it starts). A distorted frame
+ * of unknown length counts as the instant it starts. */
 static gboolean
-overlaps_reference (GstVgg19Compare * self, const FrameSpan * d)
+overlaps_reference (GstVgg19Compare * self, Lane * lane, const FrameSpan * d)
 {
   const FrameSpan *r = &self->reference_span;
   GstClockTime d_end = GST_CLOCK_TIME_IS_VALID (d->end) ? d->end : d->start;
 
-  if (!d->timed || !r->timed || self->repeating)
+  if (!d->timed || !r->timed || lane->repeating)
     return TRUE;
   return d->start >= r->start || d_end > r->start;
 }
 
 static gboolean
-map_frame (GstVgg19Compare * self, GstVgg19Input input, GstBuffer * buf,
+map_frame (GstVgg19Compare * self, Input * in, GstBuffer * buf,
     GstVideoFrame * frame)
 {
-  Input *in = &self->inputs[input];
-
   if (!in->have_info) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("%s frame before caps", input_roles[input]));
+        ("%s frame on %s before caps", role_of (self, in),
+            GST_PAD_NAME (in->pad)));
     return FALSE;
   }
   if (!gst_video_frame_map (frame, &in->info, buf, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Cannot read a %s frame (it does not match its caps)",
-            input_roles[input]), (NULL));
+        ("Cannot read a %s frame on %s (it does not match its caps)",
+            role_of (self, in), GST_PAD_NAME (in->pad)), (NULL));
     return FALSE;
   }
   return TRUE;
 }
 
-/* Runs the reference frame held through the network, unless it was.
- * FALSE with an error posted. */
+/* Runs the reference frame held through the network, unless it was (by
+ * any lane). FALSE with an error posted. */
 static gboolean
 ensure_reference_features (GstVgg19Compare * self)
 {
@@ -1008,64 +1309,72 @@ ensure_reference_features (GstVgg19Compare * self)
 
   if (gst_vgg19_frame_comparer_has_reference (self->comparer))
     return TRUE;
-  if (!map_frame (self, GST_VGG19_INPUT_REFERENCE, self->reference, &frame))
+  if (!map_frame (self, &self->reference_input, self->reference, &frame))
     return FALSE;
   ok = gst_vgg19_frame_comparer_set_reference (self->comparer, &frame, &error);
   gst_video_frame_unmap (&frame);
   if (!ok) {
     POST_ERROR (self, error);
     g_error_free (error);
+    return FALSE;
   }
-  return ok;
+  GST_OBJECT_LOCK (self);
+  self->reference_passes++;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
 }
 
-/* Compares @buf (writable) with the reference frame held; attaches the
- * metas, posts the message and writes the log. */
+/* Compares @buf of @lane with the reference frame held; attaches the
+ * metas (to a buffer that goes out, writable), posts the message and
+ * writes the log. */
 static gboolean
-compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
+compare_pair (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
+    guint64 index)
 {
-  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  Input *dist = &lane->in;
   GstStructure *s = NULL;
   GstVideoFrame frame;
   GError *error = NULL;
   gboolean ok, post_messages;
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstSegment segment;
-  guint64 compared;
   guint i, interval;
 
   if (!ensure_reference_features (self))
     return FALSE;
 
-  if (!map_frame (self, GST_VGG19_INPUT_DISTORTED, buf, &frame))
+  if (!map_frame (self, dist, buf, &frame))
     return FALSE;
-  ok = gst_vgg19_frame_comparer_compare (self->comparer, &frame,
-      self->values, &error);
+  ok = gst_vgg19_frame_comparer_compare (self->comparer, lane->index, &frame,
+      lane->values, &error);
   gst_video_frame_unmap (&frame);
   if (!ok)
     goto failed;
-  if (self->reference_compared)
-    self->reference_duplicated++;
-  self->reference_compared = TRUE;
+  if (lane->reference_compared)
+    lane->reference_duplicated++;
+  lane->reference_compared = TRUE;
+  lane->compared++;
 
   GST_OBJECT_LOCK (self);
   self->frames_compared++;
   post_messages = self->post_messages;
+  interval = self->pooled_interval;
   GST_OBJECT_UNLOCK (self);
 
+  GST_OBJECT_LOCK (dist->pad);
+  segment = dist->pad->segment;
+  GST_OBJECT_UNLOCK (dist->pad);
   if (post_messages) {
     GstClockTime running_time = GST_CLOCK_TIME_NONE;
     GstClockTime stream_time = GST_CLOCK_TIME_NONE;
 
-    GST_OBJECT_LOCK (dist->pad);
-    segment = dist->pad->segment;
-    GST_OBJECT_UNLOCK (dist->pad);
     if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts)) {
       running_time = gst_segment_to_running_time (&segment, GST_FORMAT_TIME,
           pts);
       stream_time = gst_segment_to_stream_time (&segment, GST_FORMAT_TIME, pts);
     }
     s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "frame",
+        "pad", G_TYPE_STRING, lane_name (lane),
         "timestamp", G_TYPE_UINT64, pts,
         "stream-time", G_TYPE_UINT64, stream_time,
         "running-time", G_TYPE_UINT64, running_time,
@@ -1075,40 +1384,35 @@ compare_pair (GstVgg19Compare * self, GstBuffer * buf, guint64 index)
         "reference-timestamp", G_TYPE_UINT64, GST_BUFFER_PTS (self->reference),
         NULL);
   }
-  attach_results (self, buf, s);
+  /* only the frames that go out carry metas */
+  attach_results (self, lane->values, is_output_lane (self, lane) ? buf :
+      NULL, s);
   if (s)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
 
   for (i = 0; i < self->n_values; i++) {
-    vgg19_score_pool_add (self->pools[i], self->values[i]);
-    if (self->scored[i] && !isnan (self->values[i])) {
-      ScoredFrame f = { self->values[i], index, pts, GST_CLOCK_TIME_NONE };
+    vgg19_score_pool_add (lane->pools[i], lane->values[i]);
+    if (lane->scored[i] && !isnan (lane->values[i])) {
+      ScoredFrame f = { lane->values[i], index, pts, GST_CLOCK_TIME_NONE };
 
-      GST_OBJECT_LOCK (dist->pad);
-      segment = dist->pad->segment;
-      GST_OBJECT_UNLOCK (dist->pad);
       if (segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts))
         f.running_time = gst_segment_to_running_time (&segment,
             GST_FORMAT_TIME, pts);
-      g_array_append_val (self->scored[i], f);
+      g_array_append_val (lane->scored[i], f);
     }
   }
-  GST_OBJECT_LOCK (self);
-  interval = self->pooled_interval;
-  compared = self->frames_compared;
-  GST_OBJECT_UNLOCK (self);
-  if (interval > 0 && compared % interval == 0) {
+  if (interval > 0 && lane->compared % interval == 0) {
     Vgg19PooledScore *pooled = g_new0 (Vgg19PooledScore, self->n_values);
 
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
-            pooled_message (self, "running", compared, pooled)));
+            pooled_message (self, lane, "running", pooled)));
     g_free (pooled);
   }
-  if (self->log && !vgg19_score_log_add_frame (self->log, index,
+  if (lane->log && !vgg19_score_log_add_frame (lane->log, index,
           GST_CLOCK_TIME_IS_VALID (pts) ? (gdouble) pts / GST_SECOND : NAN,
-          self->values, &error)) {
+          lane->values, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
     return FALSE;
@@ -1121,369 +1425,114 @@ failed:
   return FALSE;
 }
 
-/* The distorted input has ended: reference frames that start before the
- * end of its last frame were due to be dropped anyway; one that starts
- * later means the reference goes on. */
+/* @lane has no more frames. Once the reference ended (eof-action=repeat
+ * or pass) it is finished; otherwise it waits to learn whether the
+ * reference goes on past its last frame. */
+static void
+lane_ended (GstVgg19Compare * self, Lane * lane)
+{
+  if (lane->reference_ended || lane->repeating) {
+    /* the reference ended first, and the distorted frames were passed on
+     * or compared with its last frame */
+    if (lane->passed > 0)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("The reference input (%s) ended before the distorted input "
+              "(%s): its last %" G_GUINT64_FORMAT " frames were not "
+              "compared%s (eof-action=pass)", reference_name (self),
+              lane_name (lane), lane->passed, is_output_lane (self, lane) ?
+              " and went out without scores" : ""), (NULL));
+    finish_lane (self, lane, TRUE, FALSE);
+    return;
+  }
+  lane->state = LANE_ENDED;
+}
+
+/* Every distorted input has ended: reference frames that start before the
+ * end of a lane's last frame were due to be dropped anyway; one that
+ * starts later means the reference goes on. */
 static GstFlowReturn
 drain_reference (GstVgg19Compare * self)
 {
-  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
+  Input *ref = &self->reference_input;
   GstBuffer *buf;
   FrameSpan r;
+  guint i;
 
-  if (self->reference_ended || self->repeating) {
-    /* the reference ended first, and the distorted frames were passed on
-     * or compared with its last frame */
-    if (self->passed > 0)
-      GST_ELEMENT_WARNING (self, STREAM, FAILED,
-          ("The reference input (%s) ended before the distorted input "
-              "(%s): its last %" G_GUINT64_FORMAT " frames went out "
-              "without scores (eof-action=pass)",
-              GST_PAD_NAME (ref->pad),
-              GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_DISTORTED].pad),
-              self->passed), (NULL));
-    release_reference (self);
-    finish_comparison (self, GST_VGG19_INPUT_REFERENCE, FALSE);
-    return GST_FLOW_EOS;
-  }
   release_reference (self);
   for (;;) {
-    buf = input_peek (self, GST_VGG19_INPUT_REFERENCE);
+    if (all_finished (self))
+      return GST_FLOW_EOS;
+    buf = input_peek (ref);
     if (!buf) {
-      if (!input_is_eos (self, GST_VGG19_INPUT_REFERENCE))
+      if (!reference_is_eos (self))
         return GST_AGGREGATOR_FLOW_NEED_DATA;
-      finish_comparison (self, GST_VGG19_INPUT_DISTORTED, FALSE);
-      return GST_FLOW_EOS;
-    }
-    r = frame_span (self, GST_VGG19_INPUT_REFERENCE, buf);
-    gst_buffer_unref (buf);
-    if (!r.timed || !GST_CLOCK_TIME_IS_VALID (self->distorted_end)
-        || r.start >= self->distorted_end) {
-      finish_comparison (self, GST_VGG19_INPUT_DISTORTED, TRUE);
-      return GST_FLOW_EOS;
-    }
-    gst_buffer_unref (input_pop (self, GST_VGG19_INPUT_REFERENCE));
-    ref->n_frames++;
-    self->reference_dropped++;
-  }
-}
-
-/* ------------------------------------------------------------------ */
-/* Offset search                                                        */
-/* ------------------------------------------------------------------ */
-
-static Vgg19ScoreLog *open_log (GstVgg19Compare * self, const gchar * path,
-    Vgg19LogFormat format, Vgg19Resize resize, GError ** error);
-
-static GstVgg19OffsetStream
-offset_stream (GstVgg19Input input)
-{
-  return input == GST_VGG19_INPUT_REFERENCE ?
-      GST_VGG19_OFFSET_STREAM_REFERENCE : GST_VGG19_OFFSET_STREAM_DISTORTED;
-}
-
-/* The signature of @buf, a frame of @input. FALSE with an error posted. */
-static gboolean
-frame_signature (GstVgg19Compare * self, GstVgg19Input input,
-    GstBuffer * buf, GstVgg19FrameSignature * signature)
-{
-  Input *in = &self->inputs[input];
-  GstVideoFrame frame;
-  GError *error = NULL;
-  gboolean ok;
-
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-    /* nothing shown: a flat frame, which says nothing */
-    memset (signature, 0, sizeof (*signature));
-    signature->flat = TRUE;
-    return TRUE;
-  }
-  if (!map_frame (self, input, buf, &frame))
-    return FALSE;
-  if (!self->makers[input])
-    self->makers[input] = gst_vgg19_signature_maker_new (&in->info, &error);
-  ok = self->makers[input] && gst_vgg19_signature_maker_run
-      (self->makers[input], &frame, signature, &error);
-  gst_video_frame_unmap (&frame);
-  if (!ok) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("offset-search cannot read a %s frame (%s): %s", input_roles[input],
-            GST_PAD_NAME (in->pad), error->message), (NULL));
-    g_error_free (error);
-  }
-  return ok;
-}
-
-/* Takes the next frame of each input the search still wants off its pad,
- * into held: one at a time, as aggregate() is called when every input has
- * one (taking more from one input while the other has none would leave
- * the next frame of the first waiting, and its upstream with it, until
- * the other's comes). FALSE with an error posted. */
-static gboolean
-collect_for_search (GstVgg19Compare * self)
-{
-  guint window = gst_vgg19_offset_search_get_window (self->search);
-  GstVgg19FrameSignature signature;
-  gint i;
-
-  for (i = 0; i < 2; i++) {
-    GstAggregatorPad *pad = self->inputs[i].pad;
-    GstVgg19OffsetStream stream = offset_stream (i);
-    GstBuffer *buf;
-
-    if (self->search_ended[i]
-        || gst_vgg19_offset_search_get_n_frames (self->search, stream) >=
-        window)
-      continue;
-    buf = gst_aggregator_pad_peek_buffer (pad);
-    if (!buf) {
-      if (gst_aggregator_pad_is_eos (pad)) {
-        gst_vgg19_offset_search_end (self->search, stream);
-        self->search_ended[i] = TRUE;
-      }
+      settle_ended_lanes (self, NULL);
       continue;
     }
-    if (!frame_signature (self, i, buf, &signature)) {
-      gst_buffer_unref (buf);
-      return FALSE;
-    }
+    r = frame_span (self, ref, buf);
     gst_buffer_unref (buf);
-    g_queue_push_tail (&self->held[i], gst_aggregator_pad_pop_buffer (pad));
-    gst_vgg19_offset_search_push (self->search, stream, &signature);
-  }
-  return TRUE;
-}
-
-/* One reference frame's duration, for moving its running time: from its
- * frame rate, its first frame's duration or the first two frames'
- * timestamps (NONE when none of these is known). */
-static GstClockTime
-reference_frame_duration (GstVgg19Compare * self)
-{
-  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
-  GQueue *held = &self->held[GST_VGG19_INPUT_REFERENCE];
-  GstBuffer *a = g_queue_peek_nth (held, 0), *b = g_queue_peek_nth (held, 1);
-
-  if (ref->have_info && GST_VIDEO_INFO_FPS_N (&ref->info) > 0)
-    return gst_util_uint64_scale_int (GST_SECOND,
-        GST_VIDEO_INFO_FPS_D (&ref->info), GST_VIDEO_INFO_FPS_N (&ref->info));
-  if (a && GST_BUFFER_DURATION_IS_VALID (a) && GST_BUFFER_DURATION (a) > 0)
-    return GST_BUFFER_DURATION (a);
-  if (a && b && GST_BUFFER_PTS_IS_VALID (a) && GST_BUFFER_PTS_IS_VALID (b)
-      && GST_BUFFER_PTS (b) > GST_BUFFER_PTS (a))
-    return GST_BUFFER_PTS (b) - GST_BUFFER_PTS (a);
-  return GST_CLOCK_TIME_NONE;
-}
-
-/* The frames the offset drops, from the start of the streams (and again
- * after a flush: both streams then start at the same place again). */
-static void
-arm_offset_drops (GstVgg19Compare * self)
-{
-  gint o = self->offset_result.offset;
-
-  self->reference_skip = self->offset_drops && o > 0 ? o : 0;
-  self->distorted_skip = self->offset_drops && o < 0 ? -o : 0;
-}
-
-/* Decides the offset from the frames held, reports it, opens the log and
- * sets the pairing up for it. FALSE with an error posted. */
-static gboolean
-decide_offset (GstVgg19Compare * self)
-{
-  GstVgg19OffsetResult *r = &self->offset_result;
-  GstBuffer *head;
-  GstClockTime duration;
-  GError *error = NULL;
-  GstStructure *s;
-  gchar *description;
-  gint o;
-
-  gst_vgg19_offset_search_decide (self->search, r);
-  self->offset_decided = TRUE;
-  o = r->offset;
-  description = gst_vgg19_offset_result_describe (r);
-  GST_INFO_OBJECT (self, "offset search: %s", description);
-
-  /* Frames are paired by running time unless sync-mode=index: dropping
-   * the first o reference frames would leave reference frame o at its
-   * own time, o frames after distorted frame 0, which would then pair
-   * with nothing. So with timestamps the reference's running time moves
-   * by o frame durations instead, and the pairing drops or passes the
-   * frames left without a partner as it does any; without them (or a
-   * frame duration), and in index pairing, the leading frames are
-   * dropped. */
-  head = g_queue_peek_head (&self->held[GST_VGG19_INPUT_REFERENCE]);
-  duration = reference_frame_duration (self);
-  self->offset_drops = TRUE;
-  if (o != 0 && self->run_sync == GST_VGG19_SYNC_RUNNING_TIME && head
-      && frame_span (self, GST_VGG19_INPUT_REFERENCE, head).timed
-      && GST_CLOCK_TIME_IS_VALID (duration)) {
-    self->offset_drops = FALSE;
-    self->reference_shift = (GstClockTime) ABS (o) * duration;
-    self->reference_earlier = o > 0;
-    GST_INFO_OBJECT (self, "reference running time moved %s by %"
-        GST_TIME_FORMAT, o > 0 ? "earlier" : "later",
-        GST_TIME_ARGS (self->reference_shift));
-  }
-  arm_offset_drops (self);
-  if (o > 0)
-    GST_INFO_OBJECT (self, "the first %d reference frames are dropped", o);
-  else if (o < 0)
-    GST_INFO_OBJECT (self, "the first %d distorted frames go out without "
-        "scores", -o);
-
-  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "offset",
-      "offset", G_TYPE_INT, o,
-      "confident", G_TYPE_BOOLEAN, r->confident,
-      "reason", G_TYPE_STRING, gst_vgg19_offset_reason_get_nick (r->reason),
-      "best-offset", G_TYPE_INT, r->best_offset,
-      "cost", G_TYPE_DOUBLE, r->cost,
-      "n-pairs", G_TYPE_UINT, r->n_pairs,
-      "runner-up", G_TYPE_INT, r->runner_up_offset,
-      "runner-up-cost", G_TYPE_DOUBLE, r->runner_up_cost,
-      "margin", G_TYPE_DOUBLE, r->margin,
-      "max-offset", G_TYPE_UINT,
-      gst_vgg19_offset_search_get_max_offset (self->search),
-      "reference-frames", G_TYPE_UINT, r->n_reference,
-      "distorted-frames", G_TYPE_UINT, r->n_distorted,
-      "description", G_TYPE_STRING, description, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-  if (!r->confident)
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("vgg19compare found no reliable offset between the reference "
-            "(%s) and the distorted stream (%s), and compares them as they "
-            "come (offset 0): %s",
-            GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_REFERENCE].pad),
-            GST_PAD_NAME (self->inputs[GST_VGG19_INPUT_DISTORTED].pad),
-            description), (NULL));
-  g_free (description);
-
-  if (self->run_log_file) {
-    self->log = open_log (self, self->run_log_file, self->run_log_format,
-        self->run_resize, &error);
-    if (!self->log) {
-      POST_ERROR (self, error);
-      g_error_free (error);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-/* Before the offset is decided: holds frames for the search, and decides
- * once it has them all. GST_FLOW_OK when decided. */
-static GstFlowReturn
-search_offset (GstVgg19Compare * self)
-{
-  if (!collect_for_search (self))
-    return GST_FLOW_ERROR;
-  if (!gst_vgg19_offset_search_is_ready (self->search))
-    return GST_AGGREGATOR_FLOW_NEED_DATA;
-  if (!decide_offset (self))
-    return GST_FLOW_ERROR;
-  return GST_FLOW_OK;
-}
-
-/* The frames the offset drops. GST_FLOW_OK when done, or a buffer in
- * @pass for downstream. */
-static GstFlowReturn
-skip_for_offset (GstVgg19Compare * self, GstBuffer ** pass)
-{
-  Input *ref = &self->inputs[GST_VGG19_INPUT_REFERENCE];
-  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
-  GstBuffer *buf;
-
-  *pass = NULL;
-  while (self->reference_skip > 0) {
-    buf = input_pop (self, GST_VGG19_INPUT_REFERENCE);
-    if (!buf) {
-      if (!input_is_eos (self, GST_VGG19_INPUT_REFERENCE))
-        return GST_AGGREGATOR_FLOW_NEED_DATA;
-      self->reference_skip = 0;
-      break;
-    }
-    GST_LOG_OBJECT (self, "reference frame %" G_GUINT64_FORMAT " dropped "
-        "for the offset", ref->n_frames);
+    settle_ended_lanes (self, &r);
+    if (all_finished (self))
+      return GST_FLOW_EOS;
+    input_drop (ref);
     ref->n_frames++;
-    self->reference_dropped++;
-    self->reference_skip--;
-    gst_buffer_unref (buf);
+    for (i = 0; i < self->lanes->len; i++)
+      if (lane_at (self, i)->state == LANE_ENDED)
+        lane_at (self, i)->reference_dropped++;
   }
-  while (self->distorted_skip > 0) {
-    buf = input_pop (self, GST_VGG19_INPUT_DISTORTED);
-    if (!buf) {
-      if (!input_is_eos (self, GST_VGG19_INPUT_DISTORTED))
-        return GST_AGGREGATOR_FLOW_NEED_DATA;
-      self->distorted_skip = 0;
-      break;
-    }
-    GST_LOG_OBJECT (self, "distorted frame %" G_GUINT64_FORMAT " passed "
-        "without scores for the offset", dist->n_frames);
-    dist->n_frames++;
-    self->distorted_unpaired++;
-    self->distorted_skip--;
-    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-      *pass = buf;
-      return GST_FLOW_OK;
-    }
-    gst_buffer_unref (buf);
-  }
-  return GST_FLOW_OK;
 }
 
+/* What becomes of a frame of @lane that is done with. */
 static GstFlowReturn
-gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
+lane_done (GstVgg19Compare * self, Lane * lane, GstBuffer * buf)
 {
-  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  Input *dist = &self->inputs[GST_VGG19_INPUT_DISTORTED];
+  GstAggregator *agg = GST_AGGREGATOR (self);
+
+  if (!is_output_lane (self, lane)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
+      GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
+  return gst_aggregator_finish_buffer (agg, buf);
+}
+
+/* Pairs the frame at the head of @lane (@buf, of span @d) with the
+ * reference. */
+static GstFlowReturn
+serve_lane (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
+    const FrameSpan * d)
+{
   gboolean need_data, paired;
-  GstBuffer *buf;
-  FrameSpan d;
   guint64 index;
 
-  if (self->finished)
-    return GST_FLOW_EOS;
+  lane->distorted_end = d->timed ? (GST_CLOCK_TIME_IS_VALID (d->end) ?
+      d->end : d->start) : GST_CLOCK_TIME_NONE;
 
-  if (self->search && !self->offset_decided) {
-    GstFlowReturn ret = search_offset (self);
-
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
-  if (self->reference_skip > 0 || self->distorted_skip > 0) {
-    GstFlowReturn ret = skip_for_offset (self, &buf);
-
-    if (ret != GST_FLOW_OK)
-      return ret;
-    if (buf) {
-      gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
-          GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
-      return gst_aggregator_finish_buffer (agg, buf);
+  if (lane->distorted_skip > 0) {
+    /* a leading frame the offset leaves without a partner */
+    gst_buffer_unref (buf);
+    buf = lane_pop (lane);
+    GST_LOG_OBJECT (self, "%s frame %" G_GUINT64_FORMAT " not compared, "
+        "for the offset", lane_name (lane), lane->in.n_frames);
+    lane->in.n_frames++;
+    lane->distorted_unpaired++;
+    lane->distorted_skip--;
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+      gst_buffer_unref (buf);
+      return GST_FLOW_OK;
     }
+    return lane_done (self, lane, buf);
   }
 
-  buf = input_peek (self, GST_VGG19_INPUT_DISTORTED);
-  if (!buf) {
-    if (!input_is_eos (self, GST_VGG19_INPUT_DISTORTED))
-      return GST_AGGREGATOR_FLOW_NEED_DATA;
-    return drain_reference (self);
-  }
-  d = frame_span (self, GST_VGG19_INPUT_DISTORTED, buf);
-  self->distorted_end = d.timed ? (GST_CLOCK_TIME_IS_VALID (d.end) ? d.end :
-      d.start) : GST_CLOCK_TIME_NONE;
-
-  if (self->reference_ended) {
+  if (lane->reference_ended) {
     /* eof-action=pass: the rest goes out without scores */
     gst_buffer_unref (buf);
-    buf = input_pop (self, GST_VGG19_INPUT_DISTORTED);
-    dist->n_frames++;
-    self->distorted_unpaired++;
-    self->passed++;
-    gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
-        GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
-    return gst_aggregator_finish_buffer (agg, buf);
+    buf = lane_pop (lane);
+    lane->in.n_frames++;
+    lane->distorted_unpaired++;
+    lane->passed++;
+    return lane_done (self, lane, buf);
   }
 
   if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
@@ -1494,19 +1543,27 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
         if (need_data)
           return GST_AGGREGATOR_FLOW_NEED_DATA;
         if (self->run_eof == GST_VGG19_EOF_PASS) {
-          self->reference_ended = TRUE;
+          lane->reference_ended = TRUE;
           return GST_FLOW_OK;
         }
-        finish_comparison (self, GST_VGG19_INPUT_REFERENCE, TRUE);
-        return GST_FLOW_EOS;
+        finish_lane (self, lane, TRUE, TRUE);
+        return all_finished (self) ? GST_FLOW_EOS : GST_FLOW_OK;
       }
-      if (!reference_over (self, &d, &need_data))
+      if (!reference_over (self, lane, d, &need_data))
         break;
-      if (self->run_eof == GST_VGG19_EOF_REPEAT && self->reference_compared
+      if (self->run_eof == GST_VGG19_EOF_REPEAT
           && last_reference (self, &need_data)) {
-        /* the reference has ended: its last frame stands for the rest */
-        self->repeating = TRUE;
-        break;
+        if (lane->reference_compared) {
+          /* the reference has ended: its last frame stands for the rest */
+          lane->repeating = TRUE;
+          break;
+        }
+        /* over and never compared by this lane: dropped, and nothing
+         * follows it; kept for the lanes that repeat it */
+        gst_buffer_unref (buf);
+        lane->reference_dropped++;
+        finish_lane (self, lane, TRUE, TRUE);
+        return all_finished (self) ? GST_FLOW_EOS : GST_FLOW_OK;
       }
       if (need_data)
         break;
@@ -1520,33 +1577,391 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
 
   /* the distorted frame is taken */
   gst_buffer_unref (buf);
-  buf = input_pop (self, GST_VGG19_INPUT_DISTORTED);
-  index = dist->n_frames++;
+  buf = lane_pop (lane);
+  index = lane->in.n_frames++;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     /* nothing to compare nor to show */
-    self->distorted_unpaired++;
+    lane->distorted_unpaired++;
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
   }
+  lane->taken++;
 
-  paired = overlaps_reference (self, &d);
+  paired = overlaps_reference (self, lane, d);
   if (paired) {
     /* the metas need a writable buffer: a shared one becomes a shallow
      * copy, which shares the frame's memory */
-    buf = gst_buffer_make_writable (buf);
-    if (!compare_pair (self, buf, index)) {
+    if (is_output_lane (self, lane))
+      buf = gst_buffer_make_writable (buf);
+    if (!compare_pair (self, lane, buf, index)) {
       gst_buffer_unref (buf);
       return GST_FLOW_ERROR;
     }
   } else {
-    GST_LOG_OBJECT (self, "distorted frame %" G_GUINT64_FORMAT " ends before "
-        "the reference starts: not compared", index);
-    self->distorted_unpaired++;
+    GST_LOG_OBJECT (self, "%s frame %" G_GUINT64_FORMAT " ends before the "
+        "reference starts: not compared", lane_name (lane), index);
+    lane->distorted_unpaired++;
+  }
+  return lane_done (self, lane, buf);
+}
+
+/* Whether @a is to be served before @b (the one found so far, NULL:
+ * none), whose heads have spans @da and @db. The reference's progression
+ * stays monotone: by running time the lane whose frame starts first, in
+ * arrival order the lane that wants the earliest reference frame (has
+ * taken fewest frames, counting those its offset lets by); ties to the
+ * lower pad number, the order of the lanes. */
+static gboolean
+serves_before (Lane * a, const FrameSpan * da, Lane * b,
+    const FrameSpan * db, gboolean by_time)
+{
+  if (!b)
+    return TRUE;
+  if (by_time)
+    return da->start < db->start;
+  return a->taken + a->lead < b->taken + b->lead;
+}
+
+/* ------------------------------------------------------------------ */
+/* Offset search                                                        */
+/* ------------------------------------------------------------------ */
+
+static Vgg19ScoreLog *open_log (GstVgg19Compare * self, Lane * lane,
+    const gchar * path, Vgg19LogFormat format, Vgg19Resize resize,
+    GError ** error);
+
+/* The signature of @buf, a frame of @in. FALSE with an error posted. */
+static gboolean
+frame_signature (GstVgg19Compare * self, Input * in, GstBuffer * buf,
+    GstVgg19FrameSignature * signature)
+{
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    /* nothing shown: a flat frame, which says nothing */
+    memset (signature, 0, sizeof (*signature));
+    signature->flat = TRUE;
+    return TRUE;
+  }
+  if (!map_frame (self, in, buf, &frame))
+    return FALSE;
+  if (!in->maker)
+    in->maker = gst_vgg19_signature_maker_new (&in->info, &error);
+  ok = in->maker && gst_vgg19_signature_maker_run (in->maker, &frame,
+      signature, &error);
+  gst_video_frame_unmap (&frame);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("offset-search cannot read a %s frame (%s): %s", role_of (self, in),
+            GST_PAD_NAME (in->pad), error->message), (NULL));
+    g_error_free (error);
+  }
+  return ok;
+}
+
+/* Takes the next frame of @in off its pad into its held queue, with its
+ * signature in @signature; FALSE with @error_posted set when it could not
+ * be read, FALSE alone when there is none (then @eos says whether it has
+ * ended). */
+static gboolean
+hold_frame (GstVgg19Compare * self, Input * in, gboolean is_eos,
+    GstVgg19FrameSignature * signature, gboolean * eos,
+    gboolean * error_posted)
+{
+  GstBuffer *buf = gst_aggregator_pad_peek_buffer (in->pad);
+
+  *eos = FALSE;
+  if (!buf) {
+    *eos = is_eos;
+    return FALSE;
+  }
+  if (!frame_signature (self, in, buf, signature)) {
+    gst_buffer_unref (buf);
+    *error_posted = TRUE;
+    return FALSE;
+  }
+  gst_buffer_unref (buf);
+  g_queue_push_tail (&in->held, gst_aggregator_pad_pop_buffer (in->pad));
+  return TRUE;
+}
+
+/* Takes the next frame of each input the searches still want off its
+ * pad: one at a time, as aggregate() is called when every input has one
+ * (taking more from one input while another has none would leave the
+ * next frame of the first waiting, and its upstream with it, until the
+ * other's comes). Each reference frame goes to every lane's search.
+ * FALSE with an error posted. */
+static gboolean
+collect_for_search (GstVgg19Compare * self)
+{
+  Input *ref = &self->reference_input;
+  GstVgg19FrameSignature signature;
+  gboolean eos, error_posted = FALSE;
+  guint window, i;
+
+  window = gst_vgg19_offset_search_get_window (lane_at (self, 0)->search);
+  if (!self->reference_search_ended
+      && g_queue_get_length (&ref->held) < window) {
+    if (hold_frame (self, ref, gst_aggregator_pad_is_eos (ref->pad),
+            &signature, &eos, &error_posted)) {
+      for (i = 0; i < self->lanes->len; i++)
+        gst_vgg19_offset_search_push (lane_at (self, i)->search,
+            GST_VGG19_OFFSET_STREAM_REFERENCE, &signature);
+    } else if (error_posted) {
+      return FALSE;
+    } else if (eos) {
+      self->reference_search_ended = TRUE;
+      for (i = 0; i < self->lanes->len; i++)
+        gst_vgg19_offset_search_end (lane_at (self, i)->search,
+            GST_VGG19_OFFSET_STREAM_REFERENCE);
+    }
+  }
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (lane->search_ended || gst_vgg19_offset_search_get_n_frames
+        (lane->search, GST_VGG19_OFFSET_STREAM_DISTORTED) >= window)
+      continue;
+    if (hold_frame (self, &lane->in, g_atomic_int_get (&lane->released)
+            || gst_aggregator_pad_is_eos (lane->in.pad), &signature, &eos,
+            &error_posted)) {
+      gst_vgg19_offset_search_push (lane->search,
+          GST_VGG19_OFFSET_STREAM_DISTORTED, &signature);
+    } else if (error_posted) {
+      return FALSE;
+    } else if (eos) {
+      lane->search_ended = TRUE;
+      gst_vgg19_offset_search_end (lane->search,
+          GST_VGG19_OFFSET_STREAM_DISTORTED);
+    }
+  }
+  return TRUE;
+}
+
+/* One reference frame's duration, for moving running times: from its
+ * frame rate, its first frame's duration or the first two frames'
+ * timestamps (NONE when none of these is known). */
+static GstClockTime
+reference_frame_duration (GstVgg19Compare * self)
+{
+  Input *ref = &self->reference_input;
+  GstBuffer *a = g_queue_peek_nth (&ref->held, 0);
+  GstBuffer *b = g_queue_peek_nth (&ref->held, 1);
+
+  if (ref->have_info && GST_VIDEO_INFO_FPS_N (&ref->info) > 0)
+    return gst_util_uint64_scale_int (GST_SECOND,
+        GST_VIDEO_INFO_FPS_D (&ref->info), GST_VIDEO_INFO_FPS_N (&ref->info));
+  if (a && GST_BUFFER_DURATION_IS_VALID (a) && GST_BUFFER_DURATION (a) > 0)
+    return GST_BUFFER_DURATION (a);
+  if (a && b && GST_BUFFER_PTS_IS_VALID (a) && GST_BUFFER_PTS_IS_VALID (b)
+      && GST_BUFFER_PTS (b) > GST_BUFFER_PTS (a))
+    return GST_BUFFER_PTS (b) - GST_BUFFER_PTS (a);
+  return GST_CLOCK_TIME_NONE;
+}
+
+/* The frames @lane's offset lets by, from the start of the streams (and
+ * again after a flush: all streams then start at the same place again). */
+static void
+arm_offset (Lane * lane)
+{
+  gint o = lane->offset.offset;
+
+  lane->lead = o > 0 ? o : 0;
+  lane->reference_skip = lane->lead;
+  lane->distorted_skip = o < 0 ? -o : 0;
+  lane->taken = 0;
+}
+
+/* Posts @lane's offset, warns when it is not confident. */
+static void
+report_offset (GstVgg19Compare * self, Lane * lane)
+{
+  const GstVgg19OffsetResult *r = &lane->offset;
+  gchar *description = gst_vgg19_offset_result_describe (r);
+  GstStructure *s;
+
+  GST_INFO_OBJECT (self, "offset search for %s: %s", lane_name (lane),
+      description);
+  s = gst_structure_new ("vgg19", "type", G_TYPE_STRING, "offset",
+      "pad", G_TYPE_STRING, lane_name (lane),
+      "offset", G_TYPE_INT, r->offset,
+      "confident", G_TYPE_BOOLEAN, r->confident,
+      "reason", G_TYPE_STRING, gst_vgg19_offset_reason_get_nick (r->reason),
+      "best-offset", G_TYPE_INT, r->best_offset,
+      "cost", G_TYPE_DOUBLE, r->cost,
+      "n-pairs", G_TYPE_UINT, r->n_pairs,
+      "runner-up", G_TYPE_INT, r->runner_up_offset,
+      "runner-up-cost", G_TYPE_DOUBLE, r->runner_up_cost,
+      "margin", G_TYPE_DOUBLE, r->margin,
+      "max-offset", G_TYPE_UINT,
+      gst_vgg19_offset_search_get_max_offset (lane->search),
+      "reference-frames", G_TYPE_UINT, r->n_reference,
+      "distorted-frames", G_TYPE_UINT, r->n_distorted,
+      "description", G_TYPE_STRING, description, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  if (!r->confident)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("vgg19compare found no reliable offset between the reference "
+            "(%s) and the distorted stream (%s), and compares them as they "
+            "come (offset 0): %s", reference_name (self), lane_name (lane),
+            description), (NULL));
+  g_free (description);
+}
+
+/* Decides every lane's offset from the frames held, reports them, opens
+ * the logs and sets the pairing up for them. FALSE with an error
+ * posted. */
+static gboolean
+decide_offsets (GstVgg19Compare * self)
+{
+  GstBuffer *head = g_queue_peek_head (&self->reference_input.held);
+  GstClockTime duration = reference_frame_duration (self);
+  gboolean by_time;
+  GError *error = NULL;
+  guint i;
+
+  /* Frames are paired by running time unless sync-mode=index: letting
+   * the first o reference frames by would leave reference frame o at its
+   * own time, o frames after distorted frame 0, which would then pair
+   * with nothing. So with timestamps a lane's running time moves by o
+   * reference frame durations as well, and the pairing drops or passes
+   * the frames left without a partner as it does any; without them (or
+   * a frame duration), and in index pairing, frames are counted. */
+  by_time = self->run_sync == GST_VGG19_SYNC_RUNNING_TIME && head
+      && frame_span (self, &self->reference_input, head).timed
+      && GST_CLOCK_TIME_IS_VALID (duration);
+  self->searching = FALSE;
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+    gint o;
+
+    gst_vgg19_offset_search_decide (lane->search, &lane->offset);
+    o = lane->offset.offset;
+    arm_offset (lane);
+    if (o != 0 && by_time) {
+      lane->time_shift = (GstClockTime) ABS (o) * duration;
+      lane->shift_earlier = o < 0;
+      GST_INFO_OBJECT (self, "%s: running time moved %s by %"
+          GST_TIME_FORMAT, lane_name (lane), o > 0 ? "later" : "earlier",
+          GST_TIME_ARGS (lane->time_shift));
+    }
+    if (o > 0)
+      GST_INFO_OBJECT (self, "%s: the first %d reference frames are let by",
+          lane_name (lane), o);
+    else if (o < 0)
+      GST_INFO_OBJECT (self, "%s: its first %d frames are not compared",
+          lane_name (lane), -o);
+    report_offset (self, lane);
+    if (lane->log_path) {
+      lane->log = open_log (self, lane, lane->log_path, self->run_log_format,
+          self->run_resize, &error);
+      if (!lane->log) {
+        POST_ERROR (self, error);
+        g_error_free (error);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+/* Before the offsets are decided: holds frames for the searches, and
+ * decides once they have them all. GST_FLOW_OK when decided. */
+static GstFlowReturn
+search_offsets (GstVgg19Compare * self)
+{
+  guint i;
+
+  if (!collect_for_search (self))
+    return GST_FLOW_ERROR;
+  for (i = 0; i < self->lanes->len; i++)
+    if (!gst_vgg19_offset_search_is_ready (lane_at (self, i)->search))
+      return GST_AGGREGATOR_FLOW_NEED_DATA;
+  if (!decide_offsets (self))
+    return GST_FLOW_ERROR;
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  guint n = self->lanes->len, i;
+  GstBuffer **heads = g_newa (GstBuffer *, n);
+  FrameSpan *spans = g_newa (FrameSpan, n);
+  gboolean by_time = TRUE, any_active = FALSE;
+  Lane *chosen = NULL;
+  guint at = 0;
+  GstFlowReturn ret;
+
+  if (self->finished)
+    return GST_FLOW_EOS;
+  if (self->searching) {
+    ret = search_offsets (self);
+    if (ret != GST_FLOW_OK)
+      return ret;
   }
 
-  gst_aggregator_selected_samples (agg, GST_BUFFER_PTS (buf),
-      GST_BUFFER_DTS (buf), GST_BUFFER_DURATION (buf), NULL);
-  return gst_aggregator_finish_buffer (agg, buf);
+  /* every lane still served needs its next frame, or its end */
+  for (i = 0; i < n; i++) {
+    Lane *lane = lane_at (self, i);
+    GstBuffer *buf;
+
+    heads[i] = NULL;
+    if (lane->state == LANE_FINISHED) {
+      /* the rest of an input whose comparison is over: dropped, so that
+       * its upstream does not wait for the others' end */
+      while ((buf = lane_pop (lane)))
+        gst_buffer_unref (buf);
+      continue;
+    }
+    if (lane->state != LANE_ACTIVE)
+      continue;
+    heads[i] = lane_peek (lane);
+    if (!heads[i]) {
+      if (!lane_is_eos (lane)) {
+        for (; i > 0; i--)
+          if (heads[i - 1])
+            gst_buffer_unref (heads[i - 1]);
+        return GST_AGGREGATOR_FLOW_NEED_DATA;
+      }
+      lane_ended (self, lane);
+      continue;
+    }
+    any_active = TRUE;
+    spans[i] = lane_span (self, lane, heads[i]);
+    by_time &= spans[i].timed;
+  }
+  if (!any_active)
+    return drain_reference (self);
+
+  for (i = 0; i < n; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (!heads[i])
+      continue;
+    if (GST_BUFFER_FLAG_IS_SET (heads[i], GST_BUFFER_FLAG_GAP)
+        || lane->reference_ended || lane->distorted_skip > 0) {
+      /* it does not touch the reference: at once */
+      chosen = lane;
+      at = i;
+      break;
+    }
+    if (serves_before (lane, &spans[i], chosen, &spans[at], by_time)) {
+      chosen = lane;
+      at = i;
+    }
+  }
+  for (i = 0; i < n; i++)
+    if (heads[i] && i != at)
+      gst_buffer_unref (heads[i]);
+  ret = serve_lane (self, chosen, heads[at], &spans[at]);
+  if (ret == GST_FLOW_OK && all_finished (self))
+    ret = GST_FLOW_EOS;
+  return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1558,10 +1973,12 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     GstEvent * event)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  GstVgg19Input input = input_of_pad (self, pad);
-  Input *in = &self->inputs[input];
+  Lane *lane;
+  Input *in = input_of_pad (self, pad, &lane);
   gboolean ret;
 
+  if (!in)
+    return GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, pad, event);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GError *error = NULL;
@@ -1571,42 +1988,43 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       gst_event_parse_caps (event, &caps);
       if (!gst_video_info_from_caps (&info, caps)) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-            ("invalid %s caps %" GST_PTR_FORMAT, input_roles[input], caps));
+            ("invalid %s caps on %s: %" GST_PTR_FORMAT, role_of (self, in),
+                GST_PAD_NAME (pad), caps));
         gst_event_unref (event);
         return FALSE;
       }
       /* frames held for the offset search were taken off the queue before
        * the caps event: they would be read with the new caps */
-      if (!g_queue_is_empty (&self->held[input]) && in->have_info
+      if (!g_queue_is_empty (&in->held) && in->have_info
           && !gst_video_info_is_equal (&info, &in->info)) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
             ("The caps of the %s input (%s) changed within the first "
                 "frames that offset-search holds: not supported, set "
-                "offset-search=0 for this stream", input_roles[input],
+                "offset-search=0 for this stream", role_of (self, in),
                 GST_PAD_NAME (pad)), ("new caps %" GST_PTR_FORMAT, caps));
         gst_event_unref (event);
         return FALSE;
       }
-      if (self->makers[input] && (!in->have_info
+      if (in->maker && (!in->have_info
               || !gst_video_info_is_equal (&info, &in->info)))
-        g_clear_pointer (&self->makers[input],
-            gst_vgg19_signature_maker_free);
+        g_clear_pointer (&in->maker, gst_vgg19_signature_maker_free);
       /* a reference frame held past its place in its input's queue (it
        * lasts until the next one) was made with the caps before: it goes
        * through the network now, while they still describe it */
-      if (input == GST_VGG19_INPUT_REFERENCE && self->reference
-          && in->have_info && !ensure_reference_features (self)) {
+      if (!lane && self->reference && in->have_info
+          && !ensure_reference_features (self)) {
         gst_event_unref (event);
         return FALSE;
       }
-      if (!gst_vgg19_frame_comparer_set_format (self->comparer, input, &info,
+      if (!gst_vgg19_frame_comparer_set_format (self->comparer,
+              lane ? lane->index : GST_VGG19_INPUT_REFERENCE, &info,
               &error)) {
         POST_ERROR (self, error);
         g_error_free (error);
         gst_event_unref (event);
         return FALSE;
       }
-      GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, input_roles[input],
+      GST_INFO_OBJECT (pad, "%s frames: %" GST_PTR_FORMAT, role_of (self, in),
           caps);
       {
         /* never silent about scaling: say how the sizes meet */
@@ -1624,17 +2042,17 @@ gst_vgg19_compare_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
       in->info = info;
       in->have_info = TRUE;
       gst_caps_replace (&in->caps, caps);
-      /* the distorted frames go out with their own caps */
-      if (input == GST_VGG19_INPUT_DISTORTED)
+      /* the distorted frames of sink_1 go out with their own caps */
+      if (lane && is_output_lane (self, lane))
         gst_pad_mark_reconfigure (GST_AGGREGATOR_SRC_PAD (agg));
-      watch_other_input (self, input);
+      watch_other_inputs (self);
       gst_event_unref (event);
       return TRUE;
     }
     case GST_EVENT_SEGMENT:
       ret = GST_AGGREGATOR_CLASS (parent_class)->sink_event (agg, pad, event);
       /* and with their own timestamps */
-      if (input == GST_VGG19_INPUT_DISTORTED) {
+      if (lane && is_output_lane (self, lane)) {
         GstSegment segment;
 
         GST_OBJECT_LOCK (pad);
@@ -1655,10 +2073,11 @@ gst_vgg19_compare_sink_query (GstAggregator * agg, GstAggregatorPad * pad,
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
 
-  /* the distorted frames go out as they are: they can have only the caps
-   * downstream takes */
+  /* the distorted frames of sink_1 go out as they are: they can have only
+   * the caps downstream takes (the other distorted inputs' are consumed
+   * here) */
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS
-      && input_of_pad (self, pad) == GST_VGG19_INPUT_DISTORTED) {
+      && pad == self->output_lane->in.pad) {
     GstCaps *filter, *templ, *downstream, *result;
 
     gst_query_parse_caps (query, &filter);
@@ -1687,7 +2106,7 @@ gst_vgg19_compare_update_src_caps (GstAggregator * agg, GstCaps * downstream,
     GstCaps ** ret)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
-  GstCaps *caps = self->inputs[GST_VGG19_INPUT_DISTORTED].caps;
+  GstCaps *caps = self->output_lane->in.caps;
 
   if (!caps)
     return GST_AGGREGATOR_FLOW_NEED_DATA;
@@ -1705,29 +2124,149 @@ static GstFlowReturn
 gst_vgg19_compare_flush (GstAggregator * agg)
 {
   GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  guint i;
 
   /* after a seek, pairing starts afresh (the pads' queues are already
-   * empty); the scores so far stay */
+   * empty, and the frames held for the offset search are flushed like
+   * theirs); the scores so far stay */
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    g_queue_clear_full (&lane->in.held, (GDestroyNotify) gst_buffer_unref);
+    lane->reference_compared = TRUE;
+  }
+  g_queue_clear_full (&self->reference_input.held,
+      (GDestroyNotify) gst_buffer_unref);
   if (self->reference) {
-    self->reference_compared = TRUE;
-    /* held frames are flushed too: it is no longer in either queue */
     self->reference_in_pad = FALSE;
     release_reference (self);
   }
-  /* the frames held for the offset search are flushed like the pads';
-   * before the decision the search starts again on the new frames, after
-   * it the offset stays (the streams start at the same place again, so
-   * the frames it drops are dropped again) */
-  g_queue_clear_full (&self->held[GST_VGG19_INPUT_REFERENCE],
-      (GDestroyNotify) gst_buffer_unref);
-  g_queue_clear_full (&self->held[GST_VGG19_INPUT_DISTORTED],
-      (GDestroyNotify) gst_buffer_unref);
-  if (self->search && !self->offset_decided) {
-    gst_vgg19_offset_search_reset (self->search);
-    self->search_ended[0] = self->search_ended[1] = FALSE;
-  } else if (self->offset_decided)
-    arm_offset_drops (self);
+  /* before the decision the search starts again on the new frames; after
+   * it the offsets stay (the streams start at the same place again, so
+   * the frames they let by are let by again) */
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    if (!lane->search)
+      continue;
+    if (self->searching) {
+      gst_vgg19_offset_search_reset (lane->search);
+      lane->search_ended = FALSE;
+    } else
+      arm_offset (lane);
+  }
+  self->reference_search_ended = FALSE;
   return GST_FLOW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Request pads                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The number of a request for "sink_N" (NULL or the template's name: the
+ * lowest free one); FALSE with @why when it cannot be had. Under the
+ * object lock. */
+static gboolean
+request_number (GstVgg19Compare * self, const gchar * name, guint * number,
+    const gchar ** why)
+{
+  guint64 n;
+  guint i;
+
+  if (!name || strcmp (name, "sink_%u") == 0) {
+    for (n = 2;; n++) {
+      for (i = 0; i < self->lanes->len; i++)
+        if (lane_at (self, i)->number == n)
+          break;
+      if (i == self->lanes->len)
+        break;
+    }
+    *number = (guint) n;
+    return TRUE;
+  }
+  if (!g_str_has_prefix (name, "sink_")
+      || !g_ascii_string_to_unsigned (name + 5, 10, 0, G_MAXUINT, &n, NULL)) {
+    *why = "it is not of the form sink_N";
+    return FALSE;
+  }
+  if (n < 2) {
+    *why = "sink_0 (the reference) and sink_1 (the first distorted input) "
+        "are always there: request sink_2 and up";
+    return FALSE;
+  }
+  for (i = 0; i < self->lanes->len; i++)
+    if (lane_at (self, i)->number == n) {
+      *why = "that pad exists already";
+      return FALSE;
+    }
+  *number = (guint) n;
+  return TRUE;
+}
+
+static GstAggregatorPad *
+gst_vgg19_compare_create_new_pad (GstAggregator * agg, GstPadTemplate * templ,
+    const gchar * req_name, const GstCaps * caps)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (agg);
+  GstAggregatorPad *pad;
+  const gchar *why = NULL;
+  gchar *name;
+  guint number = 0, i;
+
+  if (templ != gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS
+          (self), "sink_%u")) {
+    GST_WARNING_OBJECT (self, "no request pads of template %s",
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+    return NULL;
+  }
+  GST_OBJECT_LOCK (self);
+  if (self->started) {
+    GST_OBJECT_UNLOCK (self);
+    /* the comparer, the logs and the pairing are set up for the inputs
+     * there were at READY->PAUSED */
+    GST_ELEMENT_WARNING (self, CORE, PAD,
+        ("vgg19compare cannot take another distorted input (%s) while it "
+            "is paused or playing: request its pads in the NULL or READY "
+            "state", req_name ? req_name : "sink_%u"), (NULL));
+    return NULL;
+  }
+  if (!request_number (self, req_name, &number, &why)) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, CORE, PAD,
+        ("vgg19compare has no pad %s to give: %s", req_name, why), (NULL));
+    return NULL;
+  }
+  name = g_strdup_printf ("sink_%u", number);
+  pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", name, "direction",
+      GST_PAD_SINK, "template", templ, NULL);
+  g_free (name);
+  for (i = 0; i < self->lanes->len; i++)
+    if (lane_at (self, i)->number > number)
+      break;
+  g_ptr_array_insert (self->lanes, i, lane_new (pad, number));
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "distorted input %s", GST_PAD_NAME (pad));
+  return pad;
+}
+
+static void
+gst_vgg19_compare_release_pad (GstElement * element, GstPad * pad)
+{
+  GstVgg19Compare *self = GST_VGG19_COMPARE (element);
+  Lane *lane;
+
+  GST_OBJECT_LOCK (self);
+  lane = lane_of_pad (self, GST_AGGREGATOR_PAD (pad));
+  if (lane && !self->started) {
+    /* (frees it) */
+    g_ptr_array_remove (self->lanes, lane);
+  } else if (lane) {
+    /* the aggregation thread ends its comparison, as at EOS; the lane
+     * goes at stop() */
+    g_atomic_int_set (&lane->released, TRUE);
+  }
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1777,8 +2316,8 @@ make_metrics (const gchar * list, const Vgg19GenericSettings * generic,
 }
 
 static Vgg19ScoreLog *
-open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
-    Vgg19Resize resize, GError ** error)
+open_log (GstVgg19Compare * self, Lane * lane, const gchar * path,
+    Vgg19LogFormat format, Vgg19Resize resize, GError ** error)
 {
   GPtrArray *params = g_ptr_array_new_with_free_func (g_free);
   Vgg19ScoreLog *log;
@@ -1794,6 +2333,8 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
   for (i = 0; header[i]; i++)
     g_ptr_array_add (params, header[i]);
   g_free (header);
+  g_ptr_array_add (params, g_strdup ("distorted_input"));
+  g_ptr_array_add (params, g_strdup (lane_name (lane)));
   g_ptr_array_add (params, g_strdup ("resize"));
   g_ptr_array_add (params, g_strdup (vgg19_resize_to_string (resize)));
   g_ptr_array_add (params, g_strdup ("preprocessing"));
@@ -1802,7 +2343,7 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
           "both inputs to 224x224, antialiased bilinear" :
           resize == VGG19_RESIZE_CROP ? "short side to 256, then the centre "
           "224x224, antialiased bilinear" : "the frames' own size, which "
-          "must be the same on both inputs"));
+          "must be the same on all inputs"));
   g_ptr_array_add (params, g_strdup ("scale"));
   g_ptr_array_add (params, g_strdup_printf ("%s", self->start_scale ==
           GST_VGG19_SCALE_FIXED ? "fixed: both inputs to scale-size" :
@@ -1826,13 +2367,13 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
           self->run_eof == GST_VGG19_EOF_PASS ? "pass: distorted frames "
           "after the reference's end go out without scores" : "shortest: "
           "the comparison ends when either input ends"));
-  if (self->search && self->offset_decided) {
-    const GstVgg19OffsetResult *r = &self->offset_result;
+  if (lane->search && !self->searching) {
+    const GstVgg19OffsetResult *r = &lane->offset;
     gchar number[G_ASCII_DTOSTR_BUF_SIZE];
 
     g_ptr_array_add (params, g_strdup ("offset_search"));
     g_ptr_array_add (params, g_strdup_printf ("%u",
-            gst_vgg19_offset_search_get_max_offset (self->search)));
+            gst_vgg19_offset_search_get_max_offset (lane->search)));
     g_ptr_array_add (params, g_strdup ("offset"));
     g_ptr_array_add (params, g_strdup_printf ("%d", r->offset));
     g_ptr_array_add (params, g_strdup ("offset_confident"));
@@ -1867,6 +2408,100 @@ open_log (GstVgg19Compare * self, const gchar * path, Vgg19LogFormat format,
   return log;
 }
 
+
+/* @path with each "%u" replaced by @number. */
+static gchar *
+lane_log_path (const gchar * path, guint number)
+{
+  gchar **parts = g_strsplit (path, "%u", -1);
+  gchar *n = g_strdup_printf ("%u", number);
+  gchar *result = g_strjoinv (n, parts);
+
+  g_strfreev (parts);
+  g_free (n);
+  return result;
+}
+
+/* A lane's scores and log for a run. */
+static gboolean
+lane_start (GstVgg19Compare * self, Lane * lane, guint index,
+    const gchar * log_file, Vgg19LogFormat log_format, Vgg19Resize resize,
+    guint offset_search, GError ** error)
+{
+  guint i, k;
+
+  lane->index = index;
+  lane->state = LANE_ACTIVE;
+  lane->taken = 0;
+  lane->compared = 0;
+  lane->distorted_unpaired = 0;
+  lane->reference_dropped = 0;
+  lane->reference_duplicated = 0;
+  lane->passed = 0;
+  lane->repeating = FALSE;
+  lane->reference_ended = FALSE;
+  lane->reference_compared = FALSE;
+  lane->distorted_end = GST_CLOCK_TIME_NONE;
+  lane->in.have_info = FALSE;
+  lane->in.n_frames = 0;
+  gst_clear_caps (&lane->in.caps);
+
+  lane->values = g_new0 (gdouble, self->n_values);
+  lane->pools = g_new0 (Vgg19ScorePool *, self->n_values);
+  for (i = 0; i < self->n_values; i++)
+    lane->pools[i] = vgg19_score_pool_new ();
+  /* the worst frames of each metric's total (not of every layer) */
+  lane->scored = g_new0 (GArray *, self->n_values);
+  for (i = 0, k = 0; i < gst_vgg19_frame_comparer_get_n_metrics
+      (self->comparer); i++) {
+    lane->scored[k] = g_array_new (FALSE, FALSE, sizeof (ScoredFrame));
+    k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
+        (self->comparer, i));
+  }
+  lane_clear_offset (lane);
+  if (offset_search > 0) {
+    lane->search = gst_vgg19_offset_search_new (offset_search, 0, 0, error);
+    if (!lane->search)
+      return FALSE;
+  }
+  if (log_file && *log_file && lane->search) {
+    /* opened when the offset is known, for its header */
+    lane->log_path = lane_log_path (log_file, lane->number);
+  } else if (log_file && *log_file) {
+    gchar *path = lane_log_path (log_file, lane->number);
+
+    lane->log = open_log (self, lane, path, log_format, resize, error);
+    g_free (path);
+    if (!lane->log)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* One log per distorted input: with several, log-file needs "%u". */
+static gboolean
+check_log_file (GstVgg19Compare * self, const gchar * log_file,
+    GError ** error)
+{
+  GString *names;
+  guint i;
+
+  if (!log_file || !*log_file || self->lanes->len < 2
+      || strstr (log_file, "%u"))
+    return TRUE;
+  names = g_string_new (NULL);
+  for (i = 0; i < self->lanes->len; i++)
+    g_string_append_printf (names, "%s%s", i ? ", " : "",
+        lane_name (lane_at (self, i)));
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "The log-file property (\"%s\") names one file, but there are %u "
+      "distorted inputs (%s), each with its log: put %%u in it, replaced "
+      "by each input's pad number (e.g. scores-%%u.json)", log_file,
+      self->lanes->len, names->str);
+  g_string_free (names, TRUE);
+  return FALSE;
+}
+
 static gboolean
 gst_vgg19_compare_start (GstAggregator * agg)
 {
@@ -1882,8 +2517,9 @@ gst_vgg19_compare_start (GstAggregator * agg)
   gboolean temporal = FALSE;
   GstVgg19Scale scale;
   gchar *scale_size;
+  const gchar **names;
   guint scale_w = 0, scale_h = 0;
-  guint threads, n_metrics = 0, i, k, offset_search;
+  guint threads, n_metrics = 0, i, offset_search;
 
   GST_OBJECT_LOCK (self);
   weights = g_strdup (self->weights);
@@ -1907,12 +2543,16 @@ gst_vgg19_compare_start (GstAggregator * agg)
   precision = self->precision;
   offset_search = self->offset_search;
   self->frames_compared = 0;
+  self->reference_passes = 0;
+  /* from here on the lanes stay as they are */
   self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   custom.layers = layers;
   custom.style_layers = style;
-  metrics = make_metrics (metric, &custom, &n_metrics, &temporal, &error);
+  metrics = NULL;
+  if (check_log_file (self, log_file, &error))
+    metrics = make_metrics (metric, &custom, &n_metrics, &temporal, &error);
   if (metrics)
     self->comparer = gst_vgg19_frame_comparer_new (weights, calibration,
         threads, precision, resize, metrics, n_metrics, &error);
@@ -1927,33 +2567,25 @@ gst_vgg19_compare_start (GstAggregator * agg)
   self->start_scale_h = scale_h;
   g_free (scale_size);
   if (self->comparer) {
+    /* input 0 is the reference, then the lanes in their order */
+    names = g_new0 (const gchar *, self->lanes->len + 2);
+    names[0] = reference_name (self);
+    for (i = 0; i < self->lanes->len; i++)
+      names[i + 1] = lane_name (lane_at (self, i));
+    gst_vgg19_frame_comparer_set_inputs (self->comparer, self->lanes->len + 1,
+        names);
+    g_free (names);
     gst_vgg19_frame_comparer_set_temporal (self->comparer, temporal);
+    self->run_log_format = log_format;
+    self->run_resize = resize;
+    self->searching = offset_search > 0;
+    self->reference_search_ended = FALSE;
     self->value_names =
         gst_vgg19_frame_comparer_get_value_names (self->comparer);
     self->n_values = gst_vgg19_frame_comparer_get_n_values (self->comparer);
-    self->values = g_new0 (gdouble, self->n_values);
-    self->pools = g_new0 (Vgg19ScorePool *, self->n_values);
-    for (i = 0; i < self->n_values; i++)
-      self->pools[i] = vgg19_score_pool_new ();
-    /* the worst frames of each metric's total (not of every layer) */
-    self->scored = g_new0 (GArray *, self->n_values);
-    for (i = 0, k = 0; i < gst_vgg19_frame_comparer_get_n_metrics
-        (self->comparer); i++) {
-      self->scored[k] = g_array_new (FALSE, FALSE, sizeof (ScoredFrame));
-      k += 1 + vgg19_metric_get_n_layers (gst_vgg19_frame_comparer_get_metric
-          (self->comparer, i));
-    }
-    self->offset_decided = FALSE;
-    if (offset_search > 0)
-      self->search = gst_vgg19_offset_search_new (offset_search, 0, 0,
-          &error);
-    if (log_file && *log_file && self->search) {
-      /* opened when the offset is known, for its header */
-      self->run_log_file = g_strdup (log_file);
-      self->run_log_format = log_format;
-      self->run_resize = resize;
-    } else if (log_file && *log_file && !error)
-      self->log = open_log (self, log_file, log_format, resize, &error);
+    for (i = 0; i < self->lanes->len && !error; i++)
+      lane_start (self, lane_at (self, i), i + 1, log_file, log_format,
+          resize, offset_search, &error);
   }
   g_free (weights);
   g_free (metric);
@@ -1969,28 +2601,14 @@ gst_vgg19_compare_start (GstAggregator * agg)
   }
 
   description = gst_vgg19_frame_comparer_describe (self->comparer);
-  GST_INFO_OBJECT (self, "%s", description);
+  GST_INFO_OBJECT (self, "%s, %u distorted inputs", description,
+      self->lanes->len);
   g_free (description);
 
   self->finished = FALSE;
-  self->distorted_unpaired = 0;
-  self->reference_dropped = 0;
-  self->reference_duplicated = 0;
-  self->repeating = FALSE;
-  self->reference_ended = FALSE;
-  self->passed = 0;
-  self->distorted_end = GST_CLOCK_TIME_NONE;
-  self->reference_shift = 0;
-  self->reference_earlier = FALSE;
-  self->offset_drops = FALSE;
-  self->reference_skip = 0;
-  self->distorted_skip = 0;
-  for (i = 0; i < 2; i++) {
-    self->search_ended[i] = FALSE;
-    self->inputs[i].have_info = FALSE;
-    self->inputs[i].n_frames = 0;
-    gst_clear_caps (&self->inputs[i].caps);
-  }
+  self->reference_input.have_info = FALSE;
+  self->reference_input.n_frames = 0;
+  gst_clear_caps (&self->reference_input.caps);
   return TRUE;
 }
 
@@ -2003,36 +2621,31 @@ gst_vgg19_compare_stop (GstAggregator * agg)
   unwatch_inputs (self);
   gst_clear_buffer (&self->reference);
   self->reference_in_pad = FALSE;
-  g_clear_pointer (&self->search, gst_vgg19_offset_search_free);
-  g_clear_pointer (&self->run_log_file, g_free);
-  self->offset_decided = FALSE;
-  self->reference_shift = 0;
-  self->reference_skip = 0;
-  self->distorted_skip = 0;
-  for (i = 0; i < 2; i++) {
-    g_clear_pointer (&self->makers[i], gst_vgg19_signature_maker_free);
-    g_queue_clear_full (&self->held[i], (GDestroyNotify) gst_buffer_unref);
-    self->search_ended[i] = FALSE;
+  self->searching = FALSE;
+  input_clear_held (&self->reference_input);
+  for (i = 0; i < self->lanes->len; i++) {
+    Lane *lane = lane_at (self, i);
+
+    lane_clear_scores (self, lane);
+    lane_clear_offset (lane);
+    input_clear_held (&lane->in);
+    gst_clear_caps (&lane->in.caps);
+    lane->in.have_info = FALSE;
   }
-  /* a log without its pooled block still parses */
-  g_clear_pointer (&self->log, vgg19_score_log_free);
-  for (i = 0; self->pools && i < self->n_values; i++)
-    vgg19_score_pool_free (self->pools[i]);
-  for (i = 0; self->scored && i < self->n_values; i++)
-    if (self->scored[i])
-      g_array_unref (self->scored[i]);
-  g_clear_pointer (&self->scored, g_free);
-  g_clear_pointer (&self->pools, g_free);
-  g_clear_pointer (&self->values, g_free);
   g_clear_pointer (&self->value_names, g_strfreev);
   self->n_values = 0;
   g_clear_pointer (&self->comparer, gst_vgg19_frame_comparer_free);
   g_clear_pointer (&self->sizes, g_free);
-  for (i = 0; i < 2; i++) {
-    gst_clear_caps (&self->inputs[i].caps);
-    self->inputs[i].have_info = FALSE;
-  }
+  gst_clear_caps (&self->reference_input.caps);
+  self->reference_input.have_info = FALSE;
   GST_OBJECT_LOCK (self);
+  /* the lanes of pads released meanwhile go now */
+  for (i = self->lanes->len; i > 0; i--) {
+    Lane *lane = lane_at (self, i - 1);
+
+    if (g_atomic_int_get (&lane->released))
+      g_ptr_array_remove_index (self->lanes, i - 1);
+  }
   self->started = FALSE;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
@@ -2224,6 +2837,9 @@ gst_vgg19_compare_get_property (GObject * object, guint prop_id,
     case PROP_FRAMES_COMPARED:
       g_value_set_uint64 (value, self->frames_compared);
       break;
+    case PROP_REFERENCE_PASSES:
+      g_value_set_uint64 (value, self->reference_passes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2244,6 +2860,8 @@ gst_vgg19_compare_finalize (GObject * object)
   g_free (self->layers);
   g_free (self->style_layers);
   g_free (self->log_file);
+  g_ptr_array_unref (self->lanes);
+  gst_object_unref (self->reference_input.pad);
   g_mutex_clear (&self->watch_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -2320,8 +2938,10 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "distorted frames of another size are scaled to the reference's), "
           "distorted (the reference to the distorted frames' size) or fixed "
           "(both to scale-size, whatever resize says); antialiased "
-          "bilinear. Posted as an element info message and in the pooled "
-          "message (\"sizes\"), recorded in the log header." FIXED_WHILE_STARTED,
+          "bilinear; with several distorted inputs, all are compared at one "
+          "size (scale=distorted then needs them to share theirs). Posted "
+          "as an element info message and in the pooled message "
+          "(\"sizes\"), recorded in the log header." FIXED_WHILE_STARTED,
           GST_TYPE_VGG19_SCALE, DEFAULT_SCALE, rw));
   g_object_class_install_property (gobject_class, PROP_SYNC_MODE,
       g_param_spec_enum ("sync-mode", "Sync mode",
@@ -2397,7 +3017,11 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "File to write the scores to, one record per compared frame "
           "(frame number, pts, every metric and each of its layers), then "
           "the pooled scores; written as frames are compared, so a crash "
-          "loses at most the last one. Unset: no log." FIXED_WHILE_STARTED,
+          "loses at most the last one. One log per distorted input: with "
+          "several (request pads sink_2 and up) the name must contain %u, "
+          "replaced by the input's pad number (scores-%u.json: "
+          "scores-1.json, scores-2.json, ...). Unset: no log."
+          FIXED_WHILE_STARTED,
           DEFAULT_LOG_FILE, rw));
   g_object_class_install_property (gobject_class, PROP_LOG_FORMAT,
       g_param_spec_enum ("log-format", "Log format",
@@ -2423,8 +3047,9 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message named \"vgg19\" (type \"frame\") with the "
-          "scores of each compared pair; the pooled scores (type "
-          "\"pooled\") are posted at the end either way. Changeable while "
+          "scores of each compared pair, its distorted input in \"pad\"; "
+          "the pooled scores (type \"pooled\", one per distorted input) are "
+          "posted at the end either way. Changeable while "
           "playing: applies from the next pair", DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -2447,31 +3072,42 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   g_object_class_install_property (gobject_class, PROP_OFFSET_SEARCH,
       g_param_spec_uint ("offset-search", "Offset search",
           "Before scoring, look for a constant offset of up to this many "
-          "frames either way between the inputs (a distorted stream that "
-          "lacks the reference's first frames, or has extra leading ones), "
-          "from luma thumbnails of the first 2 N + 20 frames of each "
-          "(held until then, or until their end), and compare the aligned "
-          "frames; posted as a \"vgg19\" message of type \"offset\" and "
-          "recorded in the log header. Without a confident match: a "
-          "warning, and offset 0. 0: off" FIXED_WHILE_STARTED, 0,
-          MAX_OFFSET_SEARCH, DEFAULT_OFFSET_SEARCH, rw));
+          "frames either way between the reference and each distorted "
+          "input (a distorted stream that lacks the reference's first "
+          "frames, or has extra leading ones), from luma thumbnails of the "
+          "first 2 N + 20 frames of each (held until then, or until their "
+          "end), and compare the aligned frames; posted as a \"vgg19\" "
+          "message of type \"offset\" per input and recorded in the log "
+          "header. Without a confident match: a warning, and offset 0. "
+          "0: off" FIXED_WHILE_STARTED, 0, MAX_OFFSET_SEARCH,
+          DEFAULT_OFFSET_SEARCH, rw));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
-          "Pairs of frames compared since the element started", 0, G_MAXUINT64,
-          0, ro));
+          "Pairs of frames compared since the element started, over all "
+          "the distorted inputs", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_REFERENCE_PASSES,
+      g_param_spec_uint64 ("reference-passes", "Reference passes",
+          "Network passes run on reference frames since the element "
+          "started: one per reference frame compared, shared by all the "
+          "distorted inputs it is compared with (one more when a frame "
+          "held across a change of caps must run at another size)", 0,
+          G_MAXUINT64, 0, ro));
 
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &reference_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &distorted_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &more_distorted_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
       &src_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_set_static_metadata (element_class,
       "VGG-19 perceptual comparison", "Filter/Analyzer/Video",
-      "Compares a distorted video (sink_1) with its reference (sink_0) frame "
-      "by frame with VGG-19 perceptual and style losses; passes the "
-      "distorted frames on with the scores as metadata, bus messages and a "
-      "log", "The vgg19 authors");
+      "Compares distorted videos (sink_1, and sink_2 and up on request) "
+      "with their reference (sink_0) frame by frame with VGG-19 perceptual "
+      "and style losses, the reference's features computed once for all; "
+      "passes sink_1's frames on with the scores as metadata, bus messages "
+      "and a log per distorted input", "The vgg19 authors");
 
   agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_vgg19_compare_aggregate);
   agg_class->clip = GST_DEBUG_FUNCPTR (gst_vgg19_compare_clip);
@@ -2482,6 +3118,10 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_vgg19_compare_flush);
   agg_class->start = GST_DEBUG_FUNCPTR (gst_vgg19_compare_start);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_vgg19_compare_stop);
+  agg_class->create_new_pad =
+      GST_DEBUG_FUNCPTR (gst_vgg19_compare_create_new_pad);
+  element_class->release_pad =
+      GST_DEBUG_FUNCPTR (gst_vgg19_compare_release_pad);
 
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_RESIZE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_VGG19_LOSS, 0);
@@ -2500,16 +3140,21 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
 {
   GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
   const gchar *names[] = { "sink_0", "sink_1" };
+  GstAggregatorPad *pads[2];
   guint i;
 
   for (i = 0; i < 2; i++) {
     GstPadTemplate *templ = gst_element_class_get_pad_template (klass,
         names[i]);
 
-    self->inputs[i].pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name",
-        names[i], "direction", GST_PAD_SINK, "template", templ, NULL);
-    gst_element_add_pad (GST_ELEMENT (self), GST_PAD (self->inputs[i].pad));
+    pads[i] = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", names[i],
+        "direction", GST_PAD_SINK, "template", templ, NULL);
+    gst_element_add_pad (GST_ELEMENT (self), GST_PAD (pads[i]));
   }
+  self->reference_input.pad = gst_object_ref (pads[0]);
+  self->lanes = g_ptr_array_new_with_free_func ((GDestroyNotify) lane_free);
+  self->output_lane = lane_new (pads[1], 1);
+  g_ptr_array_add (self->lanes, self->output_lane);
 
   self->weights = g_strdup (DEFAULT_WEIGHTS);
   self->metric = g_strdup (DEFAULT_METRIC);
@@ -2534,7 +3179,6 @@ gst_vgg19_compare_init (GstVgg19Compare * self)
   self->pooled_interval = DEFAULT_POOLED_INTERVAL;
   self->worst_frames = DEFAULT_WORST_FRAMES;
   self->offset_search = DEFAULT_OFFSET_SEARCH;
-  for (i = 0; i < 2; i++)
-    g_queue_init (&self->held[i]);
+  g_queue_init (&self->reference_input.held);
   g_mutex_init (&self->watch_lock);
 }

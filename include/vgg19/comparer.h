@@ -106,11 +106,33 @@ VGG19_API const Vgg19Metric *vgg19_comparer_get_metric (const Vgg19Comparer *
  * ref[t] and dist[t] the images of this comparison and ref[t-1],
  * dist[t-1] those of the previous one (the same reference image when it
  * served both). It reuses the activations kept from the previous
- * comparison: no extra network pass. NaN for the first comparison, and
- * after a change of size.
+ * comparison of the same stream (vgg19_comparer_set_n_streams()): no
+ * extra network pass. NaN for a stream's first comparison, and after a
+ * change of size.
  */
 VGG19_API void vgg19_comparer_set_temporal (Vgg19Comparer * comparer,
     gboolean enable);
+
+/**
+ * vgg19_comparer_set_n_streams:
+ * @comparer: a comparer.
+ * @n_streams: how many streams of distorted images, at least 1.
+ *
+ * The distorted images compared with one reference may come from several
+ * streams (several encodes of one source): each has its own temporal
+ * state (the previous comparison the "<metric>_tlp" values are taken
+ * from), so that interleaving their comparisons gives each stream the
+ * values it would have alone. The reference's activations are shared:
+ * it runs once, whatever the number of streams. Streams below both the
+ * old and the new number keep their state; new ones have no previous
+ * comparison. A new comparer has one stream.
+ */
+VGG19_API void vgg19_comparer_set_n_streams (Vgg19Comparer * comparer,
+    guint n_streams);
+
+/** vgg19_comparer_get_n_streams: Returns: the number of streams. */
+VGG19_API guint vgg19_comparer_get_n_streams (const Vgg19Comparer *
+    comparer);
 
 /**
  * vgg19_comparer_get_n_values:
@@ -185,12 +207,37 @@ VGG19_API void vgg19_comparer_clear_reference (Vgg19Comparer * comparer);
  * Runs the network on the distorted image and computes every metric
  * against the reference kept.
  *
+ * The distorted image belongs to stream 0: the same as
+ * vgg19_comparer_compare_stream() with @stream 0.
+ *
  * Returns: FALSE with @error set when there is no reference or the sizes
  *   differ (VGG19_ERROR_INVALID_ARGUMENT giving both).
  */
 VGG19_API gboolean vgg19_comparer_compare (Vgg19Comparer * comparer,
     const float *input, guint width, guint height, double *values,
     GError ** error);
+
+/**
+ * vgg19_comparer_compare_stream:
+ * @comparer: a comparer with a reference.
+ * @stream: the stream the distorted image belongs to, below
+ *   vgg19_comparer_get_n_streams().
+ * @input: the distorted image, as for vgg19_comparer_set_reference().
+ * @width: width; must be the reference's.
+ * @height: height; must be the reference's.
+ * @values: (out caller-allocates): vgg19_comparer_get_n_values() values.
+ * @error: return location for an error.
+ *
+ * As vgg19_comparer_compare(), the temporal values taken from @stream's
+ * previous comparison (and that comparison replaced by this one); the
+ * other streams' are untouched.
+ *
+ * Returns: FALSE with @error set when there is no reference, the sizes
+ *   differ or @stream is out of range (VGG19_ERROR_INVALID_ARGUMENT).
+ */
+VGG19_API gboolean vgg19_comparer_compare_stream (Vgg19Comparer * comparer,
+    guint stream, const float *input, guint width, guint height,
+    double *values, GError ** error);
 
 G_END_DECLS
 

@@ -3,10 +3,9 @@
  * version, garbage, a directory that cannot be written) falls back to
  * computing the filters, with the same outputs bit for bit.
  *
- * The weights are a features-only safetensors file of VGG-19's shapes
- * with seeded random values (80 MB, written here); whether a load read
- * the cache or computed the filters is read from the library's debug
- * messages.
+ * The weights are the seeded file of seeded_weights.h (80 MB, written
+ * here); whether a load read the cache or computed the filters is read
+ * from the library's debug messages.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -19,7 +18,7 @@
 #include <glib/gstdio.h>
 #include <vgg19/vgg19.h>
 
-#include "network.h"
+#include "seeded_weights.h"
 
 static char *tmp_dir, *weights_path, *cache_dir;
 static float *reference_out;    /* relu5_4 computed without cache */
@@ -34,64 +33,6 @@ log_handler (const gchar * domain, GLogLevelFlags level, const gchar * msg,
     saw_read = TRUE;
   if (strstr (msg, "Winograd filters written to"))
     saw_written = TRUE;
-}
-
-static void
-write_weights (const char *path)
-{
-  const Vgg19Network *net = vgg19_network_get (VGG19_ARCH_VGG19);
-  GString *header = g_string_new ("{");
-  guint64 at = 0, header_len;
-  FILE *f;
-  guint i;
-
-  for (i = 0; i < net->n_features; i++) {
-    const Vgg19Module *m = &net->modules[i];
-    guint64 nw = (guint64) m->out_channels * m->in_channels * 9;
-
-    if (m->kind != VGG19_MODULE_CONV)
-      continue;
-    g_string_append_printf (header, "%s\"%s.weight\":{\"dtype\":\"F32\","
-        "\"shape\":[%u,%u,3,3],\"data_offsets\":[%" G_GUINT64_FORMAT ",%"
-        G_GUINT64_FORMAT "]},", at ? "" : "", m->param_key, m->out_channels,
-        m->in_channels, at, at + nw * 4);
-    at += nw * 4;
-    g_string_append_printf (header, "\"%s.bias\":{\"dtype\":\"F32\","
-        "\"shape\":[%u],\"data_offsets\":[%" G_GUINT64_FORMAT ",%"
-        G_GUINT64_FORMAT "]},", m->param_key, m->out_channels, at,
-        at + (guint64) m->out_channels * 4);
-    at += (guint64) m->out_channels * 4;
-  }
-  g_string_truncate (header, header->len - 1);
-  g_string_append_c (header, '}');
-  header_len = header->len;
-
-  f = fopen (path, "wb");
-  ck_assert_ptr_nonnull (f);
-  ck_assert_uint_eq (fwrite (&header_len, 8, 1, f), 1);
-  ck_assert_uint_eq (fwrite (header->str, 1, header->len, f), header->len);
-  for (i = 0; i < net->n_features; i++) {
-    const Vgg19Module *m = &net->modules[i];
-    guint64 n, j;
-    float *v, scale;
-    guint32 x = 1 + i;
-
-    if (m->kind != VGG19_MODULE_CONV)
-      continue;
-    /* Uniform values with a He-like scale, so activations stay of order 1
-     * through 16 layers; a cheap generator, 20 million values. */
-    n = (guint64) m->out_channels * m->in_channels * 9 + m->out_channels;
-    scale = (float) (2.4 / sqrt (m->in_channels * 9.0));
-    v = g_new (float, n);
-    for (j = 0; j < n; j++) {
-      x = x * 1664525u + 1013904223u;
-      v[j] = ((float) (x >> 8) / 8388608.0f - 1.0f) * scale;
-    }
-    ck_assert_uint_eq (fwrite (v, 4, n, f), n);
-    g_free (v);
-  }
-  ck_assert_int_eq (fclose (f), 0);
-  g_string_free (header, TRUE);
 }
 
 /* relu5_4 of a fixed 40x36 input with the model at weights_path. */
@@ -200,7 +141,12 @@ setup_once (void)
   ck_assert_ptr_nonnull (tmp_dir);
   weights_path = g_build_filename (tmp_dir, "features.safetensors", NULL);
   cache_dir = g_build_filename (tmp_dir, "cache", NULL);
-  write_weights (weights_path);
+  {
+    GError *error = NULL;
+
+    ck_assert_msg (test_write_seeded_weights (weights_path, &error), "%s",
+        error ? error->message : "");
+  }
   g_log_set_handler ("vgg19", G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO,
       log_handler, NULL);
   g_setenv ("G_MESSAGES_DEBUG", "vgg19", TRUE);

@@ -8,6 +8,7 @@
  * whether every pair is aligned. The network runs at the frames' own size
  * up to conv1_1, to keep the tests quick.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -411,40 +412,38 @@ GST_START_TEST (test_log_header)
 
 GST_END_TEST;
 
-/* A flushing seek before the offset is decided: the frames held are
- * flushed with the pads' and the search starts again on the frames after
- * it (unrelated pictures before it, a late start after). */
-GST_START_TEST (test_seek_before_decision)
+/* A harness pair on one vgg19compare: the reference on sink_0, the
+ * distorted frames in and out of sink_1 and src. */
+static GstElement *
+make_harnesses (const gchar * sync_mode, GstBus * bus, GstHarness ** ref,
+    GstHarness ** dist)
 {
   GstElement *c = gst_element_factory_make ("vgg19compare", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstHarness *dist, *ref;
   GstVideoInfo info;
-  GstSegment segment;
-  GstMessage *msg;
-  GstBuffer *out;
-  gint offset = G_MININT;
-  guint i, n_out = 0;
 
   gst_element_set_bus (c, bus);
   g_object_set (c, "weights", gst_test_weights ("features_only"),
       "layers", "conv1_1", "resize", VGG19_RESIZE_NONE, "offset-search", 4,
       "post-messages", FALSE, NULL);
-  dist = gst_harness_new_with_element (c, "sink_1", "src");
-  ref = gst_harness_new_with_element (c, "sink_0", NULL);
-  gst_harness_set_live (dist, FALSE);
-  gst_harness_set_live (ref, FALSE);
+  gst_util_set_object_arg (G_OBJECT (c), "sync-mode", sync_mode);
+  *dist = gst_harness_new_with_element (c, "sink_1", "src");
+  *ref = gst_harness_new_with_element (c, "sink_0", NULL);
+  gst_harness_set_live (*dist, FALSE);
+  gst_harness_set_live (*ref, FALSE);
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, SIZE, SIZE);
   GST_VIDEO_INFO_FPS_N (&info) = 25;
-  gst_test_set_caps (ref, &info);
-  gst_test_set_caps (dist, &info);
+  gst_test_set_caps (*ref, &info);
+  gst_test_set_caps (*dist, &info);
+  return c;
+}
 
-  for (i = 0; i < 5; i++) {
-    fail_unless_equals_int (gst_harness_push (ref, picture (100 + i, i)),
-        GST_FLOW_OK);
-    fail_unless_equals_int (gst_harness_push (dist, picture (130 + i, i)),
-        GST_FLOW_OK);
-  }
+/* A flushing seek to the start, as upstream of both inputs answers it. */
+static void
+seek_to_start (GstElement * c, GstHarness * ref, GstHarness * dist)
+{
+  GstSegment segment;
+  guint i;
+
   /* the seek goes upstream to both harnesses, which answer with the
    * flush */
   fail_unless (gst_element_send_event (c, gst_event_new_seek (1.0,
@@ -473,6 +472,63 @@ GST_START_TEST (test_seek_before_decision)
       fail_unless (gst_harness_push_event (h, e[k]));
     }
   }
+}
+
+/* Pulls @n frames from @dist, each scored 0 (an aligned pair). */
+static void
+pull_aligned (GstHarness * dist, guint n)
+{
+  GstBuffer *out;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstVgg19LossMeta *meta;
+
+    out = gst_harness_pull (dist);
+    fail_unless (out != NULL, "frame %u did not come", i);
+    meta = gst_buffer_get_vgg19_loss_meta_by_metric (out, "perceptual");
+    fail_unless (meta != NULL, "frame %u not scored", i);
+    fail_unless (meta->total == 0.0, "frame %u: %g", i, meta->total);
+    gst_buffer_unref (out);
+  }
+}
+
+/* The offsets posted on @bus: the one expected, once. */
+static void
+check_one_offset (GstBus * bus, gint expected)
+{
+  GstMessage *msg;
+  gint offset = G_MININT;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+
+    if (g_strcmp0 (gst_structure_get_string (st, "type"), "offset") == 0) {
+      fail_unless_equals_int (offset, G_MININT);
+      fail_unless (gst_structure_get_int (st, "offset", &offset));
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (offset, expected);
+}
+
+/* A flushing seek before the offset is decided: the frames held are
+ * flushed with the pads' and the search starts again on the frames after
+ * it (unrelated pictures before it, a late start after). */
+GST_START_TEST (test_seek_before_decision)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *dist, *ref;
+  GstElement *c = make_harnesses ("running-time", bus, &ref, &dist);
+  guint i;
+
+  for (i = 0; i < 5; i++) {
+    fail_unless_equals_int (gst_harness_push (ref, picture (100 + i, i)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (dist, picture (130 + i, i)),
+        GST_FLOW_OK);
+  }
+  seek_to_start (c, ref, dist);
   for (i = 0; i < 30; i++) {
     fail_unless_equals_int (gst_harness_push (ref, picture (i, i)),
         GST_FLOW_OK);
@@ -484,31 +540,283 @@ GST_START_TEST (test_seek_before_decision)
     }
   }
   fail_unless (gst_harness_push_event (ref, gst_event_new_eos ()));
-
-  while (n_out < 27 && (out = gst_harness_pull (dist))) {
-    GstVgg19LossMeta *meta =
-        gst_buffer_get_vgg19_loss_meta_by_metric (out, "perceptual");
-
-    fail_unless (meta != NULL, "frame %u not scored", n_out);
-    fail_unless (meta->total == 0.0, "frame %u: %g", n_out, meta->total);
-    gst_buffer_unref (out);
-    n_out++;
-  }
-  fail_unless_equals_int (n_out, 27);
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    const GstStructure *st = gst_message_get_structure (msg);
-
-    if (g_strcmp0 (gst_structure_get_string (st, "type"), "offset") == 0) {
-      fail_unless_equals_int (offset, G_MININT);
-      fail_unless (gst_structure_get_int (st, "offset", &offset));
-    }
-    gst_message_unref (msg);
-  }
-  fail_unless_equals_int (offset, 3);
+  pull_aligned (dist, 27);
+  check_one_offset (bus, 3);
   gst_harness_teardown (ref);
   gst_harness_teardown (dist);
   gst_object_unref (c);
   gst_test_bus_free (bus);
+}
+
+GST_END_TEST;
+
+/* The reference frames 0 to 29 pushed from a thread of their own: the
+ * pads take one frame at a time, and the distorted frames need reference
+ * frames ahead of theirs. */
+typedef struct
+{
+  GstHarness *ref;
+  GstFlowReturn ret;
+} Feed;
+
+static gpointer
+feed_reference (gpointer data)
+{
+  Feed *feed = data;
+  guint i;
+
+  feed->ret = GST_FLOW_OK;
+  for (i = 0; i < 30 && feed->ret == GST_FLOW_OK; i++)
+    feed->ret = gst_harness_push (feed->ref, picture (i, i));
+  return NULL;
+}
+
+/* A flushing seek after the offset is decided: it stays, and the streams,
+ * played again from the start, are aligned by it again (the reference
+ * frames it lets by are let by again, in both pairings). */
+static void
+check_seek_after_decision (const gchar * sync_mode)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *dist, *ref;
+  GstElement *c = make_harnesses (sync_mode, bus, &ref, &dist);
+  Feed feed = { ref, GST_FLOW_OK };
+  guint i, round;
+
+  for (round = 0; round < 2; round++) {
+    /* the first time without an end: distorted frames 27 (the search's
+     * last, held) and 28 (queued on the pad, which has the element go on
+     * with the frames held) wait for reference frames that have not come
+     * when the seek flushes them */
+    guint n_dist = round ? 27 : 29;
+    GThread *thread = g_thread_new ("reference", feed_reference, &feed);
+
+    for (i = 0; i < n_dist; i++)
+      fail_unless_equals_int (gst_harness_push (dist, picture (i + 3, i)),
+          GST_FLOW_OK);
+    pull_aligned (dist, 27);
+    g_thread_join (thread);
+    fail_unless_equals_int (feed.ret, GST_FLOW_OK);
+    if (round == 0)
+      seek_to_start (c, ref, dist);
+  }
+  fail_unless (gst_harness_push_event (dist, gst_event_new_eos ()));
+  fail_unless (gst_harness_push_event (ref, gst_event_new_eos ()));
+  check_one_offset (bus, 3);
+  gst_harness_teardown (ref);
+  gst_harness_teardown (dist);
+  gst_object_unref (c);
+  gst_test_bus_free (bus);
+}
+
+GST_START_TEST (test_seek_after_decision_running_time)
+{
+  check_seek_after_decision ("running-time");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seek_after_decision_index)
+{
+  check_seek_after_decision ("index");
+}
+
+GST_END_TEST;
+
+/* Several distorted inputs, each with an offset of its own: sink_1 lacks
+ * the reference's first 3 frames, sink_2 has 2 extra leading ones, sink_3
+ * is aligned. Each is found and compared aligned, with the reference's
+ * frames run through the network once for all of them. */
+#define N_LANES 3
+
+static const gint lane_first[N_LANES] = { 3, -2, 0 };
+static const guint lane_frames[N_LANES] = { 27, 32, 30 };
+
+static void
+check_lanes (const gchar * properties, const gchar * log_pattern)
+{
+  GError *error = NULL;
+  gchar *description = g_strdup_printf ("vgg19compare name=c "
+      "weights=\"%s\" layers=conv1_1 resize=none %s%s%s%s ! "
+      "fakesink name=out signal-handoffs=true sync=false "
+      "appsrc name=ref format=time ! c.sink_0 "
+      "appsrc name=d1 format=time ! c.sink_1 "
+      "appsrc name=d2 format=time ! c.sink_2 "
+      "appsrc name=d3 format=time ! c.sink_3",
+      gst_test_weights ("features_only"), properties,
+      log_pattern ? " log-file=\"" : "", log_pattern ? log_pattern : "",
+      log_pattern ? "\"" : "");
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstCaps *caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+      "RGB", "width", G_TYPE_INT, SIZE, "height", G_TYPE_INT, SIZE,
+      "framerate", GST_TYPE_FRACTION, 25, 1, NULL);
+  Run runs[N_LANES];
+  GstElement *out, *c;
+  GstBus *bus;
+  GstMessage *msg;
+  guint64 passes = 0;
+  gint n_out = 0;
+  guint i, k;
+
+  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
+      error ? error->message : "?");
+  g_free (description);
+  memset (runs, 0, sizeof (runs));
+  for (k = 0; k < N_LANES; k++) {
+    runs[k].frame = g_array_new (FALSE, FALSE, sizeof (guint64));
+    runs[k].reference_frame = g_array_new (FALSE, FALSE, sizeof (guint64));
+    runs[k].score = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  }
+  out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  g_signal_connect (out, "handoff", G_CALLBACK (on_handoff), &n_out);
+  for (k = 0; k <= N_LANES; k++) {
+    gchar *name = k ? g_strdup_printf ("d%u", k) : g_strdup ("ref");
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+    g_object_set (src, "caps", caps, "max-bytes", (guint64) 0, NULL);
+    for (i = 0; i < (k ? lane_frames[k - 1] : 30); i++) {
+      gint index = k ? lane_first[k - 1] + (gint) i : (gint) i;
+
+      /* leading pictures that are not in the reference */
+      fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (src),
+              picture (index < 0 ? 200 + index : index, i)), GST_FLOW_OK);
+    }
+    fail_unless_equals_int (gst_app_src_end_of_stream (GST_APP_SRC (src)),
+        GST_FLOW_OK);
+    gst_object_unref (src);
+    g_free (name);
+  }
+  gst_caps_unref (caps);
+
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  bus = gst_element_get_bus (pipeline);
+  for (;;) {
+    const GstStructure *s;
+    const gchar *type, *pad;
+    Run *run;
+
+    msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT, GST_MESSAGE_EOS |
+        GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT);
+    fail_unless (msg != NULL, "neither EOS nor an error");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      gst_message_parse_error (msg, &error, NULL);
+      fail ("error: %s", error->message);
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (msg, &error, NULL);
+      fail ("warning: %s", error->message);
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    s = gst_message_get_structure (msg);
+    type = gst_structure_has_name (s, "vgg19") ?
+        gst_structure_get_string (s, "type") : NULL;
+    pad = type ? gst_structure_get_string (s, "pad") : NULL;
+    if (!pad) {
+      gst_message_unref (msg);
+      continue;
+    }
+    fail_unless (g_str_has_prefix (pad, "sink_"), "%s", pad);
+    k = atoi (pad + 5);
+    fail_unless (k >= 1 && k <= N_LANES, "%s", pad);
+    run = &runs[k - 1];
+    if (g_strcmp0 (type, "offset") == 0) {
+      fail_if (run->have_offset, "two offset messages for %s", pad);
+      fail_if (run->frame->len > 0, "%s compared before its offset", pad);
+      run->have_offset = TRUE;
+      fail_unless (gst_structure_get_int (s, "offset", &run->offset));
+      fail_unless (gst_structure_get_boolean (s, "confident",
+              &run->confident));
+    } else if (g_strcmp0 (type, "frame") == 0) {
+      guint64 f, r;
+      gdouble v;
+
+      fail_unless (gst_structure_get_uint64 (s, "frame", &f));
+      fail_unless (gst_structure_get_uint64 (s, "reference-frame", &r));
+      fail_unless (gst_structure_get_double (s, "perceptual", &v));
+      g_array_append_val (run->frame, f);
+      g_array_append_val (run->reference_frame, r);
+      g_array_append_val (run->score, v);
+    } else if (g_strcmp0 (type, "pooled") == 0) {
+      fail_unless (gst_structure_get_uint64 (s, "frames-compared",
+              &run->compared));
+      fail_unless (gst_structure_get_uint64 (s, "distorted-unpaired",
+              &run->unpaired));
+      fail_unless (gst_structure_get_uint64 (s, "reference-dropped",
+              &run->dropped));
+    }
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  c = gst_bin_get_by_name (GST_BIN (pipeline), "c");
+  g_object_get (c, "reference-passes", &passes, NULL);
+  gst_object_unref (c);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (out);
+  gst_object_unref (pipeline);
+
+  for (k = 0; k < N_LANES; k++) {
+    Run *run = &runs[k];
+    gint o = lane_first[k];
+
+    fail_unless (run->have_offset, "no offset message for sink_%u", k + 1);
+    fail_unless_equals_int (run->offset, o);
+    fail_unless (run->confident);
+    /* every reference frame has a partner but those before its start */
+    check_aligned (run, o, 30 - MAX (o, 0));
+    fail_unless_equals_uint64 (run->compared, 30 - MAX (o, 0));
+    fail_unless_equals_uint64 (run->dropped, MAX (o, 0));
+    fail_unless_equals_uint64 (run->unpaired, MAX (-o, 0));
+    if (log_pattern) {
+      gchar *path = g_strdup_printf ("%.*s%u%s",
+          (gint) (strstr (log_pattern, "%u") - log_pattern), log_pattern,
+          k + 1, strstr (log_pattern, "%u") + 2);
+      gchar *expected = g_strdup_printf ("%d", o);
+      TestJson *json = test_json_load (path, &error);
+      const TestJson *params;
+
+      fail_unless (json != NULL, "%s: %s", path, error ? error->message : "?");
+      params = test_json_member (json, "params");
+      fail_unless (params != NULL);
+      fail_unless_equals_string (test_json_member_string (params, "offset"),
+          expected);
+      fail_unless_equals_int (test_json_length (test_json_member (json,
+                  "frames")), 30 - MAX (o, 0));
+      test_json_free (json);
+      g_unlink (path);
+      g_free (expected);
+      g_free (path);
+    }
+    run_clear (run);
+  }
+  /* sink_1's frames go out, each once */
+  fail_unless_equals_int (n_out, lane_frames[0]);
+  /* the reference's 30 frames, each through the network once */
+  fail_unless_equals_uint64 (passes, 30);
+}
+
+GST_START_TEST (test_lanes_running_time)
+{
+  gchar *dir = g_dir_make_tmp ("vgg19-offset-XXXXXX", NULL);
+  gchar *pattern;
+
+  fail_unless (dir != NULL);
+  pattern = g_build_filename (dir, "scores-%u.json", NULL);
+  check_lanes ("offset-search=4", pattern);
+  g_rmdir (dir);
+  g_free (pattern);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lanes_index)
+{
+  check_lanes ("offset-search=4 sync-mode=index", NULL);
 }
 
 GST_END_TEST;
@@ -548,6 +856,10 @@ offset_compare_suite (void)
   tcase_add_test (tc, test_end_before_window);
   tcase_add_test (tc, test_log_header);
   tcase_add_test (tc, test_seek_before_decision);
+  tcase_add_test (tc, test_seek_after_decision_running_time);
+  tcase_add_test (tc, test_seek_after_decision_index);
+  tcase_add_test (tc, test_lanes_running_time);
+  tcase_add_test (tc, test_lanes_index);
   return s;
 }
 
