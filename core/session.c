@@ -191,10 +191,13 @@ add_output (Vgg19Session * s, guint module, GError ** error)
  * Every chunk reads all of U, though. Up to a few MB (conv1_2 to
  * conv2_2: 0.6-2.4 MB) that is cheap, as U stays in the caches; beyond
  * four times L2 (conv3_1 on, up to 36 MB at 512 x 512 channels) U comes
- * from L3 or memory for every chunk, so a chunk has at least 48 tiles
- * there: at 224 x 224 conv3 runs as 4 chunks of 49 tiles (5 of 40 were
- * ~9 % slower), conv4 (49 tiles) and conv5 (16) as one chunk, reading U
- * once (two chunks of 25 made conv4 ~12 % slower).
+ * from L3 or memory for every chunk, so a chunk has at least 96 tiles
+ * there; the products read V one point at a time (IC * chunk floats),
+ * so only that slice needs to stay in L2. At 224 x 224 conv3 runs as 2
+ * chunks of 98 tiles (4 of 49 were ~6 % slower, 5 of 40 ~15 %), conv4
+ * (49 tiles) and conv5 (16) as one chunk, reading U once (two chunks of
+ * 25 made conv4 ~12 % slower); at 640 x 480, 96 tiles and 48 were within
+ * 2 % of each other.
  * Groups: when there are too few chunks to keep every thread busy, the
  * output blocks are split too; each thread then transforms the chunk's
  * input itself, which costs far less than the products. */
@@ -205,7 +208,7 @@ plan_winograd (WinogradPlan * p, guint ic, guint oc, guint height,
   const gsize v_budget = l2_bytes / 4 / sizeof (float);
   const gsize u_bytes = (gsize) VGG19_WINOGRAD_POINTS * ic * oc *
       sizeof (float);
-  const guint min_chunk = 48;
+  const guint min_chunk = 96;
   const guint out_blocks = oc / VGG19_CBLOCK;
   guint chunk, want_groups;
 
@@ -216,9 +219,9 @@ plan_winograd (WinogradPlan * p, guint ic, guint oc, guint height,
   if (u_bytes > 4 * l2_bytes)
     chunk = MAX (chunk, min_chunk);
   /* Tiles spread over the chunk count rounded down, so that the chunks
-   * are at least `chunk` tiles (49 tiles make one chunk of 49, not two of
-   * 25 that read U twice); then the count of chunks that size needs, as
-   * the rounding up of the size may leave the last one empty. */
+   * are at least `chunk` tiles (196 tiles make two chunks of 98, not
+   * three of 66 that read U three times); then the count of chunks that
+   * size needs, as rounding the size up may leave the last one empty. */
   p->n_chunks = MAX (p->n_tiles / chunk, 1);
   p->chunk = (p->n_tiles + p->n_chunks - 1) / p->n_chunks;
   p->n_chunks = (p->n_tiles + p->chunk - 1) / p->chunk;
