@@ -8,6 +8,7 @@
  * OSXSAVE, hence that bit is tested first.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu.h"
 
@@ -129,6 +130,25 @@ gboolean
 vgg19_cpu_has_avx512_bf16 (void)
 {
   return cpu_features ()->avx512_bf16;
+}
+
+gsize
+vgg19_cpu_l2_bytes (void)
+{
+  static gsize l2 = 0;
+
+  if (g_once_init_enter (&l2)) {
+    long bytes = -1;
+
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    bytes = sysconf (_SC_LEVEL2_CACHE_SIZE);
+#endif
+    /* 0 or -1 where the C library cannot tell (some hypervisors hide the
+     * cache leaves); 1 MiB is the L2 of most AVX-512 cores (Skylake-SP,
+     * Zen 4 and 5). */
+    g_once_init_leave (&l2, bytes > 0 ? (gsize) bytes : (gsize) 1 << 20);
+  }
+  return l2;
 }
 
 const char *

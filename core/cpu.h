@@ -35,6 +35,12 @@ gboolean vgg19_cpu_has_avx512_bf16 (void);
  * ISA below AVX-512). Decided once per process (thread-safe). */
 gboolean vgg19_cpu_use_avx512_bf16 (void);
 
+/* Bytes of the level-2 cache of one core, which the Winograd layers size
+ * their per-thread scratch against: what the C library reports
+ * (sysconf), else 1 MiB when it reports nothing. Read once per process
+ * (thread-safe). */
+gsize vgg19_cpu_l2_bytes (void);
+
 /* "portable", "avx2" or "avx512". */
 const char *vgg19_isa_name (Vgg19Isa isa);
 

@@ -178,31 +178,53 @@ add_output (Vgg19Session * s, guint module, GError ** error)
 /* Cuts a Winograd layer into items (chunk of tiles, group of output
  * blocks), each run by one thread with its own V and M.
  *
- * Chunks: V of a chunk is 36 * IC * chunk floats; about 1 MB keeps it
- * close to the core (L2) for the early layers, where there are thousands
- * of tiles. Every chunk reads all of U once, though, and U is large in
- * the deep layers (36 MB at 512 x 512 channels, more than the caches), so
- * a chunk never has fewer than 48 tiles: at 224 x 224 conv4 (49 tiles)
- * and conv5 (16) run as one chunk and read U once.
+ * Chunks: V of a chunk is 36 * IC * chunk floats and M as much per 16
+ * output channels; the input transform writes V, the products read it and
+ * write M, the output transform reads M, so both should stay in the
+ * core's L2 between the stages. V gets a quarter of L2 (256 KB of a
+ * 1 MB L2: 28 tiles at 64 input channels, 14 at 128), which leaves room
+ * for M and the point of U being read. Larger chunks spill V and M to the
+ * shared L3, and the transforms, little arithmetic per byte, wait for it:
+ * on a 1 MB L2, chunks of 112 tiles (V of 1 MB) made conv1_2 and conv2_1
+ * 15-20 % slower than chunks of 28, and 7 or 28 tiles at 128 channels
+ * were slower than 14.
+ * Every chunk reads all of U, though. Up to a few MB (conv1_2 to
+ * conv2_2: 0.6-2.4 MB) that is cheap, as U stays in the caches; beyond
+ * four times L2 (conv3_1 on, up to 36 MB at 512 x 512 channels) U comes
+ * from L3 or memory for every chunk, so a chunk has at least 96 tiles
+ * there; the products read V one point at a time (IC * chunk floats),
+ * so only that slice needs to stay in L2. At 224 x 224 conv3 runs as 2
+ * chunks of 98 tiles (4 of 49 were ~6 % slower, 5 of 40 ~15 %), conv4
+ * (49 tiles) and conv5 (16) as one chunk, reading U once (two chunks of
+ * 25 made conv4 ~12 % slower); at 640 x 480, 96 tiles and 48 were within
+ * 2 % of each other.
  * Groups: when there are too few chunks to keep every thread busy, the
  * output blocks are split too; each thread then transforms the chunk's
  * input itself, which costs far less than the products. */
 static void
 plan_winograd (WinogradPlan * p, guint ic, guint oc, guint height,
-    guint width, guint n_threads, guint ob_step)
+    guint width, guint n_threads, guint ob_step, gsize l2_bytes)
 {
-  const guint v_budget = 1u << 18;      /* floats: 1 MB */
-  const guint min_chunk = 48;
+  const gsize v_budget = l2_bytes / 4 / sizeof (float);
+  const gsize u_bytes = (gsize) VGG19_WINOGRAD_POINTS * ic * oc *
+      sizeof (float);
+  const guint min_chunk = 96;
   const guint out_blocks = oc / VGG19_CBLOCK;
   guint chunk, want_groups;
 
   p->tiles_x = (width + VGG19_WINOGRAD_OUT - 1) / VGG19_WINOGRAD_OUT;
   p->n_tiles = p->tiles_x *
       ((height + VGG19_WINOGRAD_OUT - 1) / VGG19_WINOGRAD_OUT);
-  chunk = MAX (v_budget / (VGG19_WINOGRAD_POINTS * ic), min_chunk);
-  chunk = MIN (chunk, p->n_tiles);
-  p->n_chunks = (p->n_tiles + chunk - 1) / chunk;
+  chunk = (guint) MAX (v_budget / ((gsize) VGG19_WINOGRAD_POINTS * ic), 1);
+  if (u_bytes > 4 * l2_bytes)
+    chunk = MAX (chunk, min_chunk);
+  /* Tiles spread over the chunk count rounded down, so that the chunks
+   * are at least `chunk` tiles (196 tiles make two chunks of 98, not
+   * three of 66 that read U three times); then the count of chunks that
+   * size needs, as rounding the size up may leave the last one empty. */
+  p->n_chunks = MAX (p->n_tiles / chunk, 1);
   p->chunk = (p->n_tiles + p->n_chunks - 1) / p->n_chunks;
+  p->n_chunks = (p->n_tiles + p->chunk - 1) / p->chunk;
 
   /* At least 4 items per thread, so one slowed thread does not hold up
    * the layer. */
@@ -230,7 +252,8 @@ allocate_winograd (Vgg19Session * s, GError ** error)
         || s->model->convs[m->conv_index].winograd_u == NULL)
       continue;
     plan_winograd (p, m->in_channels, m->out_channels, s->heights[i],
-        s->widths[i], n_threads, s->winograd->gemm_ob_step);
+        s->widths[i], n_threads, s->winograd->gemm_ob_step,
+        vgg19_cpu_l2_bytes ());
     v_floats = MAX (v_floats,
         (gsize) VGG19_WINOGRAD_POINTS * m->in_channels * p->chunk);
     m_floats = MAX (m_floats, (gsize) VGG19_WINOGRAD_POINTS * p->group *

@@ -419,6 +419,46 @@ START_TEST (test_simd_input_transform_exact)
 }
 END_TEST
 
+/* The output transform of every SIMD set writes the portable one's
+ * outputs bit for bit (A^T multiplies by powers of two only, so a fused
+ * multiply-add rounds as the separate multiply and add do), with and
+ * without ReLU, for a group of output blocks that starts mid-layer and
+ * chunk rows that cover full tiles and partial ones on both edges. */
+START_TEST (test_simd_output_transform_exact)
+{
+  const Vgg19WinogradKernel *ref = vgg19_winograd_select (VGG19_ISA_PORTABLE);
+  const Vgg19WinogradKernel *k = simd_kernel (simd_isas[_i / 2], "output");
+  const gboolean relu = _i % 2;
+  /* 5 x 4 tiles: tile 14 is 2 columns wide, tiles 15 .. 19 one row. */
+  Problem pb = problem_new (16, 64, 13, 18, 6);
+  const guint chunk = 9, first = 11, n = 8, ob = 1, nb = 3;
+  const gsize n_m = (gsize) VGG19_WINOGRAD_POINTS * nb * VGG19_CBLOCK *
+      chunk;
+  float *m = g_new (float, n_m);
+  float *a = canary_buffer (out_n_floats (&pb));
+  float *b = canary_buffer (out_n_floats (&pb));
+  Vgg19WinogradLayer la = problem_layer (&pb, a, relu);
+  Vgg19WinogradLayer lb = problem_layer (&pb, b, relu);
+  GRand *r = g_rand_new_with_seed (11);
+  gsize i;
+
+  for (i = 0; i < n_m; i++)
+    m[i] = (float) g_rand_double_range (r, -4.0, 4.0);
+  if (k != NULL) {
+    ref->output (&la, m, chunk, first, n, ob, nb);
+    k->output (&lb, m, chunk, first, n, ob, nb);
+    ck_assert_msg (memcmp (a, b, out_n_floats (&pb) * sizeof (float)) == 0,
+        "%s output transform (relu %d) differs from the portable one",
+        k->name, relu);
+  }
+  g_rand_free (r);
+  g_free (m);
+  g_free (a);
+  g_free (b);
+  problem_free (&pb);
+}
+END_TEST
+
 /* Products alone, every split of tiles and blocks a caller may make,
  * against the portable products; M outside the split keeps its canary. */
 START_TEST (test_simd_gemm_splits)
@@ -506,6 +546,8 @@ winograd_suite (void)
       G_N_ELEMENTS (simd_isas));
   tcase_add_loop_test (tc, test_simd_input_transform_exact, 0,
       G_N_ELEMENTS (simd_isas));
+  tcase_add_loop_test (tc, test_simd_output_transform_exact, 0,
+      2 * G_N_ELEMENTS (simd_isas));
   tcase_add_loop_test (tc, test_simd_gemm_splits, 0,
       G_N_ELEMENTS (simd_isas));
   suite_add_tcase (s, tc);
