@@ -821,6 +821,44 @@ GST_START_TEST (test_lanes_index)
 
 GST_END_TEST;
 
+/* New caps on an input while the search holds its first frames (taken off
+ * the pad's queue, to be read with the caps before): an element error that
+ * names the input and the way out, not frames read with the wrong caps. */
+GST_START_TEST (test_caps_change_while_held)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *dist, *ref;
+  GstElement *c = make_harnesses ("running-time", bus, &ref, &dist);
+  GstVideoInfo info;
+  GstMessage *msg;
+  GError *error = NULL;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (gst_harness_push (ref, picture (i, i)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (dist, picture (i, i)),
+        GST_FLOW_OK);
+  }
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, SIZE / 2, SIZE);
+  gst_test_set_caps (ref, &info);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error");
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, "sink_0") != NULL, "%s",
+      error->message);
+  fail_unless (strstr (error->message, "offset-search=0") != NULL, "%s",
+      error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  gst_harness_teardown (ref);
+  gst_harness_teardown (dist);
+  gst_object_unref (c);
+  gst_test_bus_free (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_property)
 {
   GstElement *c = gst_element_factory_make ("vgg19compare", NULL);
@@ -860,6 +898,7 @@ offset_compare_suite (void)
   tcase_add_test (tc, test_seek_after_decision_index);
   tcase_add_test (tc, test_lanes_running_time);
   tcase_add_test (tc, test_lanes_index);
+  tcase_add_test (tc, test_caps_change_while_held);
   return s;
 }
 
