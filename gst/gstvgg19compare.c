@@ -3079,7 +3079,7 @@ gst_vgg19_compare_class_init (GstVgg19CompareClass * klass)
           "end), and compare the aligned frames; posted as a \"vgg19\" "
           "message of type \"offset\" per input and recorded in the log "
           "header. Without a confident match: a warning, and offset 0. "
-          "0: off" FIXED_WHILE_STARTED, 0, MAX_OFFSET_SEARCH,
+          "0: off." FIXED_WHILE_STARTED, 0, MAX_OFFSET_SEARCH,
           DEFAULT_OFFSET_SEARCH, rw));
   g_object_class_install_property (gobject_class, PROP_FRAMES_COMPARED,
       g_param_spec_uint64 ("frames-compared", "Frames compared",
