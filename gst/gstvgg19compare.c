@@ -636,18 +636,6 @@ input_drop (Input * in)
   gst_clear_buffer (&buf);
 }
 
-static GstBuffer *
-lane_peek (Lane * lane)
-{
-  return input_peek (&lane->in);
-}
-
-static GstBuffer *
-lane_pop (Lane * lane)
-{
-  return input_pop (&lane->in);
-}
-
 /* No more reference frames will come. */
 static gboolean
 reference_is_eos (GstVgg19Compare * self)
@@ -1512,7 +1500,7 @@ serve_lane (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
   if (lane->distorted_skip > 0) {
     /* a leading frame the offset leaves without a partner */
     gst_buffer_unref (buf);
-    buf = lane_pop (lane);
+    buf = input_pop (&lane->in);
     GST_LOG_OBJECT (self, "%s frame %" G_GUINT64_FORMAT " not compared, "
         "for the offset", lane_name (lane), lane->in.n_frames);
     lane->in.n_frames++;
@@ -1528,7 +1516,7 @@ serve_lane (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
   if (lane->reference_ended) {
     /* eof-action=pass: the rest goes out without scores */
     gst_buffer_unref (buf);
-    buf = lane_pop (lane);
+    buf = input_pop (&lane->in);
     lane->in.n_frames++;
     lane->distorted_unpaired++;
     lane->passed++;
@@ -1577,7 +1565,7 @@ serve_lane (GstVgg19Compare * self, Lane * lane, GstBuffer * buf,
 
   /* the distorted frame is taken */
   gst_buffer_unref (buf);
-  buf = lane_pop (lane);
+  buf = input_pop (&lane->in);
   index = lane->in.n_frames++;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
     /* nothing to compare nor to show */
@@ -1914,13 +1902,13 @@ gst_vgg19_compare_aggregate (GstAggregator * agg, gboolean timeout)
     if (lane->state == LANE_FINISHED) {
       /* the rest of an input whose comparison is over: dropped, so that
        * its upstream does not wait for the others' end */
-      while ((buf = lane_pop (lane)))
+      while ((buf = input_pop (&lane->in)))
         gst_buffer_unref (buf);
       continue;
     }
     if (lane->state != LANE_ACTIVE)
       continue;
-    heads[i] = lane_peek (lane);
+    heads[i] = input_peek (&lane->in);
     if (!heads[i]) {
       if (!lane_is_eos (lane)) {
         for (; i > 0; i--)

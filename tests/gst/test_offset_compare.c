@@ -76,6 +76,51 @@ on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
   g_atomic_int_inc ((gint *) data);
 }
 
+static void
+run_init (Run * run)
+{
+  memset (run, 0, sizeof (*run));
+  run->frame = g_array_new (FALSE, FALSE, sizeof (guint64));
+  run->reference_frame = g_array_new (FALSE, FALSE, sizeof (guint64));
+  run->score = g_array_new (FALSE, FALSE, sizeof (gdouble));
+}
+
+/* Records a "vgg19" message of @type (offset, frame or pooled) of one
+ * distorted input, @s, in @run. */
+static void
+record_message (Run * run, const GstStructure * s, const gchar * type)
+{
+  if (g_strcmp0 (type, "offset") == 0) {
+    fail_if (run->have_offset, "two offset messages");
+    fail_if (run->frame->len > 0, "frames compared before the offset");
+    run->have_offset = TRUE;
+    fail_unless (gst_structure_get_int (s, "offset", &run->offset));
+    fail_unless (gst_structure_get_boolean (s, "confident", &run->confident));
+    fail_unless (gst_structure_get_uint (s, "n-pairs", &run->n_pairs));
+    run->reason = g_strdup (gst_structure_get_string (s, "reason"));
+    fail_unless (run->reason != NULL);
+    fail_unless (gst_structure_has_field_typed (s, "cost", G_TYPE_DOUBLE));
+    fail_unless (gst_structure_has_field_typed (s, "runner-up", G_TYPE_INT));
+  } else if (g_strcmp0 (type, "frame") == 0) {
+    guint64 f, r;
+    gdouble v;
+
+    fail_unless (gst_structure_get_uint64 (s, "frame", &f));
+    fail_unless (gst_structure_get_uint64 (s, "reference-frame", &r));
+    fail_unless (gst_structure_get_double (s, "perceptual", &v));
+    g_array_append_val (run->frame, f);
+    g_array_append_val (run->reference_frame, r);
+    g_array_append_val (run->score, v);
+  } else if (g_strcmp0 (type, "pooled") == 0) {
+    fail_unless (gst_structure_get_uint64 (s, "frames-compared",
+            &run->compared));
+    fail_unless (gst_structure_get_uint64 (s, "distorted-unpaired",
+            &run->unpaired));
+    fail_unless (gst_structure_get_uint64 (s, "reference-dropped",
+            &run->dropped));
+  }
+}
+
 /* Feeds @n_ref reference pictures first[0], first[0] + 1, ... and @n_dist
  * distorted pictures first[1], ... (pictures below @extra_below are
  * replaced by other pictures, extra frames that are not in the
@@ -104,10 +149,7 @@ run_streams (Run * run, const gchar * properties, gint ref_first,
   fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
       error ? error->message : "?");
   g_free (description);
-  memset (run, 0, sizeof (*run));
-  run->frame = g_array_new (FALSE, FALSE, sizeof (guint64));
-  run->reference_frame = g_array_new (FALSE, FALSE, sizeof (guint64));
-  run->score = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  run_init (run);
   src[0] = gst_bin_get_by_name (GST_BIN (pipeline), "ref");
   src[1] = gst_bin_get_by_name (GST_BIN (pipeline), "dist");
   out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
@@ -166,37 +208,7 @@ run_streams (Run * run, const gchar * properties, gint ref_first,
     s = gst_message_get_structure (msg);
     type = gst_structure_has_name (s, "vgg19") ?
         gst_structure_get_string (s, "type") : NULL;
-    if (g_strcmp0 (type, "offset") == 0) {
-      fail_if (run->have_offset, "two offset messages");
-      fail_if (run->frame->len > 0, "frames compared before the offset");
-      run->have_offset = TRUE;
-      fail_unless (gst_structure_get_int (s, "offset", &run->offset));
-      fail_unless (gst_structure_get_boolean (s, "confident",
-              &run->confident));
-      fail_unless (gst_structure_get_uint (s, "n-pairs", &run->n_pairs));
-      run->reason = g_strdup (gst_structure_get_string (s, "reason"));
-      fail_unless (run->reason != NULL);
-      fail_unless (gst_structure_has_field_typed (s, "cost", G_TYPE_DOUBLE));
-      fail_unless (gst_structure_has_field_typed (s, "runner-up",
-              G_TYPE_INT));
-    } else if (g_strcmp0 (type, "frame") == 0) {
-      guint64 f, r;
-      gdouble v;
-
-      fail_unless (gst_structure_get_uint64 (s, "frame", &f));
-      fail_unless (gst_structure_get_uint64 (s, "reference-frame", &r));
-      fail_unless (gst_structure_get_double (s, "perceptual", &v));
-      g_array_append_val (run->frame, f);
-      g_array_append_val (run->reference_frame, r);
-      g_array_append_val (run->score, v);
-    } else if (g_strcmp0 (type, "pooled") == 0) {
-      fail_unless (gst_structure_get_uint64 (s, "frames-compared",
-              &run->compared));
-      fail_unless (gst_structure_get_uint64 (s, "distorted-unpaired",
-              &run->unpaired));
-      fail_unless (gst_structure_get_uint64 (s, "reference-dropped",
-              &run->dropped));
-    }
+    record_message (run, s, type);
     gst_message_unref (msg);
   }
   gst_object_unref (bus);
@@ -661,12 +673,8 @@ check_lanes (const gchar * properties, const gchar * log_pattern)
   fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
       error ? error->message : "?");
   g_free (description);
-  memset (runs, 0, sizeof (runs));
-  for (k = 0; k < N_LANES; k++) {
-    runs[k].frame = g_array_new (FALSE, FALSE, sizeof (guint64));
-    runs[k].reference_frame = g_array_new (FALSE, FALSE, sizeof (guint64));
-    runs[k].score = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  }
+  for (k = 0; k < N_LANES; k++)
+    run_init (&runs[k]);
   out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   g_signal_connect (out, "handoff", G_CALLBACK (on_handoff), &n_out);
   for (k = 0; k <= N_LANES; k++) {
@@ -694,7 +702,6 @@ check_lanes (const gchar * properties, const gchar * log_pattern)
   for (;;) {
     const GstStructure *s;
     const gchar *type, *pad;
-    Run *run;
 
     msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT, GST_MESSAGE_EOS |
         GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT);
@@ -722,32 +729,7 @@ check_lanes (const gchar * properties, const gchar * log_pattern)
     fail_unless (g_str_has_prefix (pad, "sink_"), "%s", pad);
     k = atoi (pad + 5);
     fail_unless (k >= 1 && k <= N_LANES, "%s", pad);
-    run = &runs[k - 1];
-    if (g_strcmp0 (type, "offset") == 0) {
-      fail_if (run->have_offset, "two offset messages for %s", pad);
-      fail_if (run->frame->len > 0, "%s compared before its offset", pad);
-      run->have_offset = TRUE;
-      fail_unless (gst_structure_get_int (s, "offset", &run->offset));
-      fail_unless (gst_structure_get_boolean (s, "confident",
-              &run->confident));
-    } else if (g_strcmp0 (type, "frame") == 0) {
-      guint64 f, r;
-      gdouble v;
-
-      fail_unless (gst_structure_get_uint64 (s, "frame", &f));
-      fail_unless (gst_structure_get_uint64 (s, "reference-frame", &r));
-      fail_unless (gst_structure_get_double (s, "perceptual", &v));
-      g_array_append_val (run->frame, f);
-      g_array_append_val (run->reference_frame, r);
-      g_array_append_val (run->score, v);
-    } else if (g_strcmp0 (type, "pooled") == 0) {
-      fail_unless (gst_structure_get_uint64 (s, "frames-compared",
-              &run->compared));
-      fail_unless (gst_structure_get_uint64 (s, "distorted-unpaired",
-              &run->unpaired));
-      fail_unless (gst_structure_get_uint64 (s, "reference-dropped",
-              &run->dropped));
-    }
+    record_message (&runs[k - 1], s, type);
     gst_message_unref (msg);
   }
   gst_object_unref (bus);
