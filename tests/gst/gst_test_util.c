@@ -312,6 +312,24 @@ gst_test_make_frame (GstVideoFormat format, guint width, guint height,
   return frame;
 }
 
+GstElement *
+gst_test_launch (const gchar * format, ...)
+{
+  GError *error = NULL;
+  GstElement *pipeline;
+  va_list args;
+  gchar *description;
+
+  va_start (args, format);
+  description = g_strdup_vprintf (format, args);
+  va_end (args);
+  pipeline = gst_parse_launch (description, &error);
+  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
+      error ? error->message : "?");
+  g_free (description);
+  return pipeline;
+}
+
 void
 gst_test_set_caps (GstHarness * h, const GstVideoInfo * info)
 {

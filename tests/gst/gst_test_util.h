@@ -84,6 +84,11 @@ void gst_test_isolate_lookup (void);
 GstBuffer *gst_test_make_frame (GstVideoFormat format, guint width,
     guint height, guint32 seed, GstVideoInfo * info);
 
+/* The pipeline gst_parse_launch() makes of the description @format
+ * (printf-style); fails the test, naming the description, when it
+ * cannot. */
+GstElement *gst_test_launch (const gchar * format, ...) G_GNUC_PRINTF (1, 2);
+
 /* Caps of @info at 25 frames a second for the harness's source. */
 void gst_test_set_caps (GstHarness * h, const GstVideoInfo * info);
 

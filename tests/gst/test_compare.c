@@ -58,24 +58,6 @@ run_clear (Run * run)
   memset (run, 0, sizeof (*run));
 }
 
-static GstElement *
-launch (const gchar * format, ...)
-{
-  GError *error = NULL;
-  GstElement *pipeline;
-  va_list args;
-  gchar *description;
-
-  va_start (args, format);
-  description = g_strdup_vprintf (format, args);
-  va_end (args);
-  pipeline = gst_parse_launch (description, &error);
-  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
-      error ? error->message : "?");
-  g_free (description);
-  return pipeline;
-}
-
 /* Plays @pipeline until EOS or an error, collects what it posted and what
  * came out of its appsink named "out" (if any), then stops it. */
 static void
@@ -532,7 +514,8 @@ GST_START_TEST (test_identical_inputs_are_exactly_zero)
     GList *l;
     guint i;
 
-    run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue "
+    run_ok (gst_test_launch
+        (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue "
             "! c.sink_1 vgg19compare name=c weights=%s threads=2 resize=%s "
             "layers=\"conv1_1:2,relu3_4,conv4_2:0.5\" loss=l1 "
             "style-layers=\"relu1_1,relu2_1:3\" ! appsink name=out "
@@ -582,7 +565,8 @@ GST_START_TEST (test_jpeg_quality_sweep)
     Run run;
     GList *l;
 
-    run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue "
+    run_ok (gst_test_launch
+        (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue "
             "! jpegenc quality=%d ! jpegdec ! c.sink_1 vgg19compare name=c "
             "weights=%s threads=2 ! fakesink", "RGB", qualities[q],
             gst_test_weights ("features_only")), &run);
@@ -620,7 +604,8 @@ run_two_sources (const gchar * extra, gint ref_n, const gchar * ref_format,
 {
   Run run;
 
-  run_ok (launch ("vgg19compare name=c weights=%s threads=2 layers=conv2_2 "
+  run_ok (gst_test_launch
+      ("vgg19compare name=c weights=%s threads=2 layers=conv2_2 "
           "%s ! appsink name=out sync=false " SOURCE " ! c.sink_0 " SOURCE
           " ! c.sink_1", gst_test_weights ("features_only"), extra, ref_n,
           "smpte", ref_format, ref_w, ref_h, ref_fps, dist_n, "ball",
@@ -1004,7 +989,8 @@ GST_END_TEST;
  * input, not a pipeline waiting for ever. */
 GST_START_TEST (test_missing_reference_pad)
 {
-  GstElement *pipeline = launch ("vgg19compare name=c weights=%s threads=2 "
+  GstElement *pipeline = gst_test_launch
+      ("vgg19compare name=c weights=%s threads=2 "
       "! fakesink videotestsrc num-buffers=5 ! "
       "video/x-raw,width=64,height=48 ! c.sink_1",
       gst_test_weights ("features_only"));
@@ -1045,7 +1031,8 @@ GST_START_TEST (test_json_log)
   Run run;
   guint i, k;
 
-  run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+  run_ok (gst_test_launch
+      (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
           "jpegenc quality=30 ! jpegdec ! c.sink_1 vgg19compare name=c "
           "weights=%s threads=2 layers=conv1_2,relu2_1:0.5 "
           "style-layers=relu1_1 log-file=\"%s\" ! fakesink", "RGB",
@@ -1147,7 +1134,8 @@ GST_START_TEST (test_csv_log)
   guint i, n = 0, header = 0;
   Run run;
 
-  run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+  run_ok (gst_test_launch
+      (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
           "jpegenc quality=30 ! jpegdec ! c.sink_1 vgg19compare name=c "
           "weights=%s threads=2 layers=conv1_2 log-file=\"%s\" "
           "log-format=csv ! fakesink", "RGB",
@@ -1320,7 +1308,8 @@ GST_START_TEST (test_presets)
   Run run;
 
   fail_unless (ref_dir != NULL, "VGG19_PRESET_REFERENCE is not set");
-  run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+  run_ok (gst_test_launch
+      (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
           "jpegenc quality=30 ! jpegdec ! tee name=d d. ! queue ! c.sink_1 "
           "d. ! queue ! fakesink vgg19compare name=c weights=%s threads=2 "
           "metric=esrgan,custom,edsr-vgg22 ! appsink name=out", "RGB",
@@ -1347,7 +1336,8 @@ GST_START_TEST (test_presets)
   run_clear (&run);
 
   lpips = g_build_filename (ref_dir, "lpips-v0.1-vgg.pth", NULL);
-  run_ok (launch (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
+  run_ok (gst_test_launch
+      (TEXTURE " ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
           "jpegenc quality=30 ! jpegdec ! c.sink_1 vgg19compare name=c "
           "weights=%s calibration=\"%s\" threads=2 metric=lpips-vgg "
           "! fakesink", "RGB", gst_test_weights ("vgg16"), lpips), &run);
@@ -1378,7 +1368,8 @@ GST_START_TEST (test_running_and_worst_frames)
   guint k;
   gdouble previous = G_MAXDOUBLE;
 
-  run_ok (launch ("videotestsrc num-buffers=5 pattern=zone-plate kx2=20 "
+  run_ok (gst_test_launch
+      ("videotestsrc num-buffers=5 pattern=zone-plate kx2=20 "
           "ky2=20 kt=1 ! video/x-raw,format=RGB,width=96,height=72,"
           "framerate=25/1 ! tee name=t t. ! queue ! c.sink_0 t. ! queue ! "
           "jpegenc quality=30 ! jpegdec ! c.sink_1 vgg19compare name=c "
@@ -1477,7 +1468,7 @@ GST_START_TEST (test_resolution_policy)
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     Run run;
     guint64 n = 0;
-    GstElement *pipeline = launch ("vgg19compare name=c weights=%s "
+    GstElement *pipeline = gst_test_launch ("vgg19compare name=c weights=%s "
         "threads=2 layers=conv1_1 resize=none %s ! fakesink " SOURCE
         " ! c.sink_0 " SOURCE " ! c.sink_1",
         gst_test_weights ("features_only"), cases[i].settings, 2, "smpte",
@@ -1496,7 +1487,7 @@ GST_START_TEST (test_resolution_policy)
   /* the same size: compared as they are */
   {
     Run run;
-    GstElement *pipeline = launch ("vgg19compare name=c weights=%s "
+    GstElement *pipeline = gst_test_launch ("vgg19compare name=c weights=%s "
         "threads=2 layers=conv1_1 resize=none ! fakesink " SOURCE
         " ! c.sink_0 " SOURCE " ! c.sink_1",
         gst_test_weights ("features_only"), 2, "smpte", "RGB", 64, 48, 25, 2,

@@ -52,24 +52,6 @@ run_clear (Run * run)
   memset (run, 0, sizeof (*run));
 }
 
-static GstElement *
-launch (const gchar * format, ...)
-{
-  GError *error = NULL;
-  GstElement *pipeline;
-  va_list args;
-  gchar *description;
-
-  va_start (args, format);
-  description = g_strdup_vprintf (format, args);
-  va_end (args);
-  pipeline = gst_parse_launch (description, &error);
-  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
-      error ? error->message : "?");
-  g_free (description);
-  return pipeline;
-}
-
 /* Plays @pipeline to EOS or an error, collects what it posted, then
  * stops and frees it. */
 static void
@@ -247,7 +229,8 @@ run_encodes (guint n, const gint * lengths, const gchar * extra, Run * run)
       g_string_append_printf (branches, " %s", b);
     g_free (b);
   }
-  run_ok (launch ("vgg19compare name=c weights=%s threads=2 layers=conv1_2 "
+  run_ok (gst_test_launch
+      ("vgg19compare name=c weights=%s threads=2 layers=conv1_2 "
           "metric=custom,tlp %s ! appsink name=out " CLIP " ! tee name=t "
           "t. ! queue ! c.sink_0 %s", gst_test_weights ("features_only"),
           extra ? extra : "", N_FRAMES, branches->str), run);
@@ -288,7 +271,7 @@ GST_START_TEST (test_inputs_score_as_alone)
   for (i = 0; i < G_N_ELEMENTS (qualities); i++) {
     gchar *b = encode_branch (qualities[i], 1);
 
-    run_ok (launch ("vgg19compare name=c weights=%s threads=2 "
+    run_ok (gst_test_launch ("vgg19compare name=c weights=%s threads=2 "
             "layers=conv1_2 metric=custom,tlp ! appsink name=out " CLIP
             " ! tee name=t t. ! queue ! c.sink_0 %s",
             gst_test_weights ("features_only"), N_FRAMES, b), &alone[i]);
@@ -364,7 +347,8 @@ GST_START_TEST (test_index_pairing)
   Run run;
   guint i, k;
 
-  run_ok (launch ("vgg19compare name=c weights=%s threads=2 layers=conv1_2 "
+  run_ok (gst_test_launch
+      ("vgg19compare name=c weights=%s threads=2 layers=conv1_2 "
           "sync-mode=index ! fakesink videotestsrc num-buffers=3 "
           "pattern=smpte ! video/x-raw,format=RGB,width=64,height=48,"
           "framerate=5/1 ! c.sink_0 videotestsrc num-buffers=3 pattern=ball "
@@ -516,7 +500,7 @@ GST_START_TEST (test_logs_per_input)
     gchar *b1 = encode_branch (qualities[0], 1);
     gchar *b2 = encode_branch (qualities[1], 2);
 
-    run_pipeline (launch ("vgg19compare name=c weights=%s threads=2 "
+    run_pipeline (gst_test_launch ("vgg19compare name=c weights=%s threads=2 "
             "layers=conv1_2 log-file=\"%s\" ! fakesink " CLIP " ! tee "
             "name=t t. ! queue ! c.sink_0 %s %s",
             gst_test_weights ("features_only"), one, N_FRAMES, b1, b2),
@@ -549,7 +533,7 @@ GST_START_TEST (test_scale_distorted_sizes_differ)
       "video/x-raw,format=RGB,width=40,height=32,framerate=25/1 ! c.sink_2";
   Run run;
 
-  run_pipeline (launch ("vgg19compare name=c weights=%s threads=2 "
+  run_pipeline (gst_test_launch ("vgg19compare name=c weights=%s threads=2 "
           "layers=conv1_1 resize=none scale=distorted ! fakesink %s",
           gst_test_weights ("features_only"), sources), &run);
   fail_unless (run.error != NULL, "distorted inputs of two sizes taken");
@@ -557,7 +541,8 @@ GST_START_TEST (test_scale_distorted_sizes_differ)
       && strstr (run.error, "scale=reference"), "%s", run.error);
   run_clear (&run);
 
-  run_ok (launch ("vgg19compare name=c weights=%s threads=2 layers=conv1_1 "
+  run_ok (gst_test_launch
+      ("vgg19compare name=c weights=%s threads=2 layers=conv1_1 "
           "resize=none ! fakesink %s", gst_test_weights ("features_only"),
           sources), &run);
   fail_unless_equals_string (gst_structure_get_string (pooled_of (&run,
@@ -647,7 +632,8 @@ GST_END_TEST;
  * it has: one log needs no %u again, and the pipeline compares the pair. */
 GST_START_TEST (test_release_before_start)
 {
-  GstElement *pipeline = launch ("vgg19compare name=c weights=%s threads=2 "
+  GstElement *pipeline = gst_test_launch
+      ("vgg19compare name=c weights=%s threads=2 "
       "layers=conv1_2 ! appsink name=out " CLIP " ! tee name=t t. ! queue ! "
       "c.sink_0 t. ! queue ! c.sink_1", gst_test_weights ("features_only"),
       N_FRAMES);

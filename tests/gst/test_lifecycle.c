@@ -16,24 +16,6 @@
 #define WAIT_TIMEOUT (300 * GST_SECOND)
 
 static GstElement *
-launch (const gchar * format, ...)
-{
-  GError *error = NULL;
-  GstElement *pipeline;
-  va_list args;
-  gchar *description;
-
-  va_start (args, format);
-  description = g_strdup_vprintf (format, args);
-  va_end (args);
-  pipeline = gst_parse_launch (description, &error);
-  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
-      error ? error->message : "?");
-  g_free (description);
-  return pipeline;
-}
-
-static GstElement *
 get_vgg19 (GstElement * pipeline)
 {
   GstElement *v = gst_bin_get_by_name (GST_BIN (pipeline), "v");
@@ -91,7 +73,7 @@ expect_error (GstElement * pipeline)
 GST_START_TEST (test_null_playing_repeated)
 {
   const char *weights = gst_test_weights ("features_only");
-  GstElement *pipeline = launch (SMALL_PIPELINE, 3, weights);
+  GstElement *pipeline = gst_test_launch (SMALL_PIPELINE, 3, weights);
   GstElement *v = get_vgg19 (pipeline);
   guint i;
 
@@ -109,7 +91,7 @@ GST_START_TEST (test_null_playing_repeated)
   gst_object_unref (pipeline);
 
   /* stopped while frames are being analysed */
-  pipeline = launch (SMALL_PIPELINE, -1, weights);
+  pipeline = gst_test_launch (SMALL_PIPELINE, -1, weights);
   for (i = 0; i < 4; i++) {
     GstMessage *msg;
 
@@ -135,7 +117,7 @@ GST_END_TEST;
 /* A seek flushes the element while it analyses; frames then flow again. */
 GST_START_TEST (test_flushing_seek)
 {
-  GstElement *pipeline = launch (SMALL_PIPELINE, 60,
+  GstElement *pipeline = gst_test_launch (SMALL_PIPELINE, 60,
       gst_test_weights ("features_only"));
   GstMessage *msg;
   guint i;
@@ -189,7 +171,7 @@ GST_START_TEST (test_missing_weights)
   gst_test_isolate_lookup ();
 
   /* named, and not there */
-  pipeline = launch (SMALL_PIPELINE, 3, missing);
+  pipeline = gst_test_launch (SMALL_PIPELINE, 3, missing);
   check_weights_error (expect_error (pipeline), GST_RESOURCE_ERROR_NOT_FOUND,
       missing);
   /* again: the element comes back from a failed start */
@@ -217,7 +199,8 @@ GST_START_TEST (test_missing_weights)
   found = vgg19_weights_find (NULL, &error);
   if (!found) {
     g_clear_error (&error);
-    pipeline = launch ("videotestsrc num-buffers=1 ! vgg19 ! fakesink");
+    pipeline = gst_test_launch
+        ("videotestsrc num-buffers=1 ! vgg19 ! fakesink");
     check_weights_error (expect_error (pipeline),
         GST_RESOURCE_ERROR_NOT_FOUND, NULL);
     gst_object_unref (pipeline);
@@ -240,7 +223,7 @@ GST_START_TEST (test_bad_weights)
   fail_unless (fd >= 0);
   fail_unless (write (fd, "this is not a weight file\n", 26) == 26);
   close (fd);
-  pipeline = launch (SMALL_PIPELINE, 3, garbage);
+  pipeline = gst_test_launch (SMALL_PIPELINE, 3, garbage);
   check_weights_error (expect_error (pipeline),
       GST_RESOURCE_ERROR_OPEN_READ, garbage);
   gst_object_unref (pipeline);
@@ -254,7 +237,7 @@ GST_START_TEST (test_bad_weights)
   fail_unless (write (fd, contents, 1 << 20) == 1 << 20);
   close (fd);
   g_free (contents);
-  pipeline = launch (SMALL_PIPELINE, 3, truncated);
+  pipeline = gst_test_launch (SMALL_PIPELINE, 3, truncated);
   check_weights_error (expect_error (pipeline),
       GST_RESOURCE_ERROR_OPEN_READ, truncated);
   gst_object_unref (pipeline);
@@ -271,7 +254,7 @@ static void
 check_settings_error (const gchar * properties, gint code,
     const gchar * expected_text)
 {
-  GstElement *pipeline = launch ("videotestsrc num-buffers=3 ! "
+  GstElement *pipeline = gst_test_launch ("videotestsrc num-buffers=3 ! "
       "video/x-raw,width=64,height=48 ! vgg19 weights=\"%s\" %s ! fakesink",
       gst_test_weights ("features_only"), properties);
   GError *error = expect_error (pipeline);
@@ -381,7 +364,7 @@ GST_START_TEST (test_live_source_too_fast)
   gboolean live;
   gint64 end;
 
-  st.pipeline = launch ("videotestsrc is-live=true pattern=ball ! "
+  st.pipeline = gst_test_launch ("videotestsrc is-live=true pattern=ball ! "
       "video/x-raw,format=NV12,width=224,height=224,framerate=%d/1 ! "
       "vgg19 name=v weights=\"%s\" mode=features layers=pool5 ! "
       "fakesink name=sink sync=true", LIVE_FPS,
@@ -479,7 +462,7 @@ GST_END_TEST;
 GST_START_TEST (test_two_elements)
 {
   const char *weights = gst_test_weights ("features_only");
-  GstElement *pipeline = launch ("videotestsrc num-buffers=2 ! "
+  GstElement *pipeline = gst_test_launch ("videotestsrc num-buffers=2 ! "
       "video/x-raw,width=64,height=48 ! tee name=t "
       "t. ! queue ! vgg19 name=v weights=\"%s\" mode=features ! fakesink "
       "t. ! queue ! vgg19 name=w weights=\"%s\" mode=features "
