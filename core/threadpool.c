@@ -1,9 +1,29 @@
-/* Persistent worker threads with a generation counter: workers wait on a
- * condition for a new loop, take chunks of items from an atomic cursor, and
- * the last one to finish wakes the caller. */
+/* Persistent worker threads with a generation counter: workers wait for a
+ * new loop, take chunks of items from an atomic cursor, and the last one to
+ * finish wakes the caller.
+ *
+ * Waiting is spin-then-sleep. A forward pass is a few hundred loops with
+ * little serial work between them; waking a thread that sleeps on a
+ * condition costs a system call on both sides and, on a virtual machine,
+ * an interrupt to a halted virtual CPU, tens of microseconds each time. So
+ * a waiter first polls the counter for a short, bounded time (SPIN_US),
+ * then sleeps on the condition as before: between frames, or when the
+ * caller stops using the pool, the threads sleep and take no CPU. */
 #include "threadpool.h"
 
 #include <vgg19/vgg19.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause ()
+#else
+#define cpu_relax() do { } while (0)
+#endif
+
+/* Longer than the gaps between the loops of one forward pass (a layer's
+ * bookkeeping, a few microseconds), far shorter than the time between
+ * frames; a waiter spins at most this long per wait. */
+#define SPIN_US 200
 
 typedef struct
 {
@@ -20,9 +40,10 @@ struct _Vgg19ThreadPool
   GMutex lock;
   GCond wake;                   /* workers: a new loop or shutdown */
   GCond done;                   /* caller: all workers finished the loop */
-  guint64 generation;
-  gboolean shutdown;
-  guint busy_workers;
+  /* Written under lock, also read without it while spinning (atomics). */
+  gint generation;
+  gint shutdown;
+  gint busy_workers;
 
   /* The current loop: fn, or indexed_fn when that is set. */
   Vgg19ParallelFn fn;
@@ -50,30 +71,62 @@ run_chunks (Vgg19ThreadPool * pool, guint thread)
   }
 }
 
+/* Polls until (*value == @target) == @want_equal or SPIN_US have passed;
+ * TRUE when that happened. The clock is read every few hundred polls
+ * only. */
+static gboolean
+spin_until (gint * value, gint target, gboolean want_equal)
+{
+  gint64 deadline = 0;
+
+  for (;;) {
+    guint i;
+
+    for (i = 0; i < 256; i++) {
+      if ((g_atomic_int_get (value) == target) == want_equal)
+        return TRUE;
+      cpu_relax ();
+    }
+    if (deadline == 0)
+      deadline = g_get_monotonic_time () + SPIN_US;
+    else if (g_get_monotonic_time () >= deadline)
+      return FALSE;
+  }
+}
+
 static gpointer
 worker_main (gpointer data)
 {
   Worker *w = data;
   Vgg19ThreadPool *pool = w->pool;
   const guint index = w->index;
-  guint64 seen = 0;
+  gint seen = 0;
 
-  g_mutex_lock (&pool->lock);
   for (;;) {
-    while (!pool->shutdown && pool->generation == seen)
-      g_cond_wait (&pool->wake, &pool->lock);
-    if (pool->shutdown)
+    /* A new generation is published after the loop's fields (atomic
+     * increment, a full barrier), so reading it first is enough. */
+    if (!spin_until (&pool->generation, seen, FALSE)) {
+      g_mutex_lock (&pool->lock);
+      while (!g_atomic_int_get (&pool->shutdown)
+          && g_atomic_int_get (&pool->generation) == seen)
+        g_cond_wait (&pool->wake, &pool->lock);
+      g_mutex_unlock (&pool->lock);
+    }
+    if (g_atomic_int_get (&pool->shutdown))
       break;
-    seen = pool->generation;
-    g_mutex_unlock (&pool->lock);
+    seen = g_atomic_int_get (&pool->generation);
 
     run_chunks (pool, index);
 
-    g_mutex_lock (&pool->lock);
-    if (--pool->busy_workers == 0)
+    if (g_atomic_int_dec_and_test (&pool->busy_workers)) {
+      /* Under the lock: the caller checks the count under it before it
+       * sleeps, so this signal cannot fall between its check and its
+       * wait. */
+      g_mutex_lock (&pool->lock);
       g_cond_signal (&pool->done);
+      g_mutex_unlock (&pool->lock);
+    }
   }
-  g_mutex_unlock (&pool->lock);
   return NULL;
 }
 
@@ -143,7 +196,8 @@ run_loop (Vgg19ThreadPool * pool, guint n_items, Vgg19ParallelFn fn,
     return;
   }
 
-  g_mutex_lock (&pool->lock);
+  /* The workers are all past the previous loop (the caller waited for
+   * them), so the loop's fields can be written before publishing. */
   pool->fn = fn;
   pool->indexed_fn = indexed_fn;
   pool->user_data = user_data;
@@ -153,17 +207,22 @@ run_loop (Vgg19ThreadPool * pool, guint n_items, Vgg19ParallelFn fn,
    * thread keeps reusing the same weights. */
   pool->chunk = MAX (1, n_items / (pool->n_threads * 4));
   g_atomic_int_set (&pool->next_item, 0);
-  pool->busy_workers = n_workers;
-  pool->generation++;
+  g_atomic_int_set (&pool->busy_workers, (gint) n_workers);
+  /* Under the lock, so that a worker that found the old generation under
+   * it is already waiting when the broadcast comes. */
+  g_mutex_lock (&pool->lock);
+  g_atomic_int_inc (&pool->generation);
   g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
 
   run_chunks (pool, 0);
 
-  g_mutex_lock (&pool->lock);
-  while (pool->busy_workers > 0)
-    g_cond_wait (&pool->done, &pool->lock);
-  g_mutex_unlock (&pool->lock);
+  if (!spin_until (&pool->busy_workers, 0, TRUE)) {
+    g_mutex_lock (&pool->lock);
+    while (g_atomic_int_get (&pool->busy_workers) > 0)
+      g_cond_wait (&pool->done, &pool->lock);
+    g_mutex_unlock (&pool->lock);
+  }
 }
 
 void
@@ -188,7 +247,7 @@ vgg19_thread_pool_free (Vgg19ThreadPool * pool)
   if (pool == NULL)
     return;
   g_mutex_lock (&pool->lock);
-  pool->shutdown = TRUE;
+  g_atomic_int_set (&pool->shutdown, TRUE);
   g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
   for (i = 1; i < pool->n_threads; i++)

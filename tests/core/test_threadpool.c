@@ -1,6 +1,8 @@
 /* The persistent pool: every item is processed exactly once, in every
- * loop, for any thread and item count. */
+ * loop, for any thread and item count, whether the waiting threads find
+ * the next loop while they spin or after they went to sleep. */
 #include <check.h>
+#include <string.h>
 
 #include "threadpool.h"
 
@@ -43,6 +45,71 @@ START_TEST (test_each_item_once)
       g_free (c.hits);
     }
     vgg19_thread_pool_free (pool);
+  }
+}
+END_TEST
+
+static void
+count_items_slowly (gpointer data, guint begin, guint end)
+{
+  g_usleep (1000);
+  count_items (data, begin, end);
+}
+
+/* Loops with pauses between them from none to well past the time the
+ * threads spin before they sleep (a fraction of a millisecond), so that
+ * both ways of waiting hand over loops; a lost wake-up hangs the test
+ * (its timeout fails it), a missed or repeated loop shows in the counts. */
+START_TEST (test_spin_and_sleep_handover)
+{
+  static const gulong pauses_us[] = { 0, 1, 50, 150, 250, 400, 2000 };
+  static const guint threads[] = { 2, 3 };
+  guint t, loop, i;
+
+  for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+    Vgg19ThreadPool *pool = vgg19_thread_pool_new (threads[t], NULL);
+    Counts c = { g_new0 (gint, 64) };
+    const guint loops = 30 * G_N_ELEMENTS (pauses_us);
+
+    ck_assert_ptr_nonnull (pool);
+    for (loop = 0; loop < loops; loop++) {
+      vgg19_thread_pool_run (pool, 64, count_items, &c);
+      g_usleep (pauses_us[loop % G_N_ELEMENTS (pauses_us)]);
+    }
+    for (i = 0; i < 64; i++)
+      ck_assert_int_eq (c.hits[i], (gint) loops);
+
+    /* Items that take longer than the caller spins: it has to sleep until
+     * the last worker is done, and every item is counted on return. */
+    for (loop = 0; loop < 20; loop++) {
+      memset (c.hits, 0, 64 * sizeof (gint));
+      vgg19_thread_pool_run (pool, threads[t], count_items_slowly, &c);
+      for (i = 0; i < threads[t]; i++)
+        ck_assert_int_eq (g_atomic_int_get (&c.hits[i]), 1);
+    }
+    vgg19_thread_pool_free (pool);
+    g_free (c.hits);
+  }
+}
+END_TEST
+
+/* Freeing the pool right after a loop, while its workers still spin, and
+ * long after, when they sleep: both return (joined workers). */
+START_TEST (test_free_while_spinning_or_sleeping)
+{
+  guint round;
+
+  for (round = 0; round < 40; round++) {
+    Vgg19ThreadPool *pool = vgg19_thread_pool_new (2 + round % 3, NULL);
+    Counts c = { g_new0 (gint, 16) };
+
+    ck_assert_ptr_nonnull (pool);
+    vgg19_thread_pool_run (pool, 16, count_items, &c);
+    if (round % 2)
+      g_usleep (3000);
+    vgg19_thread_pool_free (pool);
+    ck_assert_int_eq (c.hits[15], 1);
+    g_free (c.hits);
   }
 }
 END_TEST
@@ -129,6 +196,8 @@ main (void)
   tcase_add_test (tc, test_each_item_once);
   tcase_add_test (tc, test_default_and_bad_counts);
   tcase_add_test (tc, test_indexed_threads);
+  tcase_add_test (tc, test_spin_and_sleep_handover);
+  tcase_add_test (tc, test_free_while_spinning_or_sleeping);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);
