@@ -130,7 +130,7 @@ gemm_items (gpointer data, guint begin, guint end)
     j->fn (j->v16 + (gsize) p * j->ic * j->tiles,
         j->u16 + (gsize) p * j->oc * j->ic, j->m + (gsize) p * j->oc *
         j->tiles, j->ic, j->tiles, g * j->ob_step,
-        MIN ((g + 1) * j->ob_step, blocks), 0, j->tiles);
+        MIN ((g + 1) * j->ob_step, blocks), 0, j->tiles, NULL);
   }
 }
 

@@ -29,6 +29,7 @@ typedef struct
   guint n_chunks;
   guint group;                  /* output blocks per item */
   guint n_groups;
+  gboolean prefetch_u;          /* U streamed from memory: prefetch it */
 } WinogradPlan;
 
 /* A thread's Winograd scratch: V of the chunk it transformed last, and M
@@ -200,7 +201,14 @@ add_output (Vgg19Session * s, guint module, GError ** error)
  * 2 % of each other.
  * Groups: when there are too few chunks to keep every thread busy, the
  * output blocks are split too; each thread then transforms the chunk's
- * input itself, which costs far less than the products. */
+ * input itself, which costs far less than the products.
+ * Prefetching: the same layers (U beyond four times L2) have the
+ * products prefetch the U they read next while they re-read the current
+ * pair of blocks from L2 (Vgg19WinogradGemmFn's u_next): without it the
+ * first pass over each pair waits for memory while the later ones leave
+ * it idle. At 224 x 224 it made conv4_x and conv5_x 6-10 % faster and
+ * conv3_x 3-5 %; for the smaller U, which stays in cache, it would only
+ * cost issue slots. */
 static void
 plan_winograd (WinogradPlan * p, guint ic, guint oc, guint height,
     guint width, guint n_threads, guint ob_step, gsize l2_bytes)
@@ -216,7 +224,8 @@ plan_winograd (WinogradPlan * p, guint ic, guint oc, guint height,
   p->n_tiles = p->tiles_x *
       ((height + VGG19_WINOGRAD_OUT - 1) / VGG19_WINOGRAD_OUT);
   chunk = (guint) MAX (v_budget / ((gsize) VGG19_WINOGRAD_POINTS * ic), 1);
-  if (u_bytes > 4 * l2_bytes)
+  p->prefetch_u = u_bytes > 4 * l2_bytes;
+  if (p->prefetch_u)
     chunk = MAX (chunk, min_chunk);
   /* Tiles spread over the chunk count rounded down, so that the chunks
    * are at least `chunk` tiles (196 tiles make two chunks of 98, not
@@ -505,13 +514,26 @@ winograd_items (gpointer data, guint thread, guint begin, guint end)
       const gsize u_at = ((gsize) pt * job->out_blocks + ob) * job->ic *
           VGG19_CBLOCK;
       float *m = sc->m + (gsize) pt * nb * VGG19_CBLOCK * p->chunk;
+      /* What this thread reads next: this group at the next point, after
+       * the last point most likely the next group (items are handed out
+       * in contiguous runs). */
+      gsize next_at = 0;
+      gboolean have_next = p->prefetch_u;
+
+      if (pt + 1 < VGG19_WINOGRAD_POINTS)
+        next_at = u_at + (gsize) job->out_blocks * job->ic * VGG19_CBLOCK;
+      else if (ob + nb < job->out_blocks)
+        next_at = (gsize) (ob + nb) * job->ic * VGG19_CBLOCK;
+      else
+        have_next = FALSE;
 
       if (job->u16)
         job->s->bf16->winograd_gemm (sc->v16 + pt * v_point,
-            job->u16 + u_at, m, job->ic, p->chunk, 0, nb, 0, n);
+            job->u16 + u_at, m, job->ic, p->chunk, 0, nb, 0, n,
+            have_next ? job->u16 + next_at : NULL);
       else
         k->gemm (sc->v + pt * v_point, job->u + u_at, m, job->ic, p->chunk,
-            0, nb, 0, n);
+            0, nb, 0, n, have_next ? job->u + next_at : NULL);
     }
     k->output (&job->layer, sc->m, p->chunk, first, n, ob, nb);
   }

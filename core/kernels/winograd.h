@@ -50,22 +50,31 @@ G_BEGIN_DECLS
  * U + p * OC * IC, M + p * OC * T); @n_tiles is T, the chunk's row count
  * in V and M. A caller working on a group of output blocks may pass @u
  * and @m already advanced to the group's first block and count blocks
- * from 0. */
+ * from 0.
+ *
+ * @u_next: NULL, or where the U the caller reads after this call begins
+ * (e.g. the same output blocks at the next point). When it is set, a
+ * kernel may prefetch the U of its own next pair of output blocks and, on
+ * its last pair, the first ones at @u_next, while the data it works on
+ * is already in cache: worth it when U is streamed from memory (the deep
+ * layers), not when it stays in cache. Only prefetched, never read, so it
+ * changes no result. */
 typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
-    guint t_begin, guint t_end);
+    guint t_begin, guint t_end, const void *u_next);
 
 /* The register-tile dispatch of the AVX-512 products kernels: tile_1x
  * and tile_2x (NB output blocks) call the kernel's always-inlined
- * gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, width) with a
+ * gemm_tile (v, v_block, ic, u0, u1, m0, m1, pf, NB, width) with a
  * compile-time width of 1 to 14, so each width keeps its accumulators in
- * registers. */
+ * registers; pf is NULL or the start of 2 blocks of U to prefetch, spread
+ * over the tile's steps (see VGG19_WINOGRAD_PREFETCH_STEP). */
 #define VGG19_WINOGRAD_TILE_CASE(NB, W) \
-  case W: gemm_tile (v, v_block, ic, u0, u1, m0, m1, NB, W); break;
+  case W: gemm_tile (v, v_block, ic, u0, u1, m0, m1, pf, NB, W); break;
 #define VGG19_WINOGRAD_TILE_DISPATCH(ELEM, NB) \
   static void \
   tile_##NB##x (const ELEM * v, gsize v_block, guint ic, const ELEM * u0, \
-      const ELEM * u1, float *m0, float *m1, int np) \
+      const ELEM * u1, float *m0, float *m1, const char *pf, int np) \
   { \
     switch (np) { \
       VGG19_WINOGRAD_TILE_CASE (NB, 1) VGG19_WINOGRAD_TILE_CASE (NB, 2) \
@@ -85,9 +94,12 @@ typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
  * widths of at most TILE_MAX (e.g. 18 -> 9 + 9, not 14 + 4: a narrow
  * group has too few independent accumulators to hide the latency),
  * each handed to TILE_2X or TILE_1X (the kernel's register tiles) as
- * (v at the group's first tile, v_block, ic, u0, u1, m0, m1, width).
- * Expands to the body of a Vgg19WinogradGemmFn-like function whose
- * parameters have the same names. */
+ * (v at the group's first tile, v_block, ic, u0, u1, m0, m1, pf, width).
+ * With u_next set, the last tile group of each pair (its U then comes from
+ * L2, and memory is idle) prefetches the U of the next pair, or at u_next
+ * after the last pair: pf. Expands to the body of a
+ * Vgg19WinogradGemmFn-like function whose parameters have the same
+ * names. */
 #define VGG19_WINOGRAD_PAIR_LOOP(ELEM, TILE_MAX, TILE_2X, TILE_1X) \
   G_STMT_START { \
     const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK; \
@@ -102,6 +114,9 @@ typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
       const ELEM *u1 = nb == 2 ? u0 + u_block : u0; \
       const guint n = t_end - t_begin; \
       const guint groups = (n + (TILE_MAX) - 1) / (TILE_MAX); \
+      const char *next_u = u_next == NULL ? NULL \
+          : ob + 2 < ob_end ? (const char *) (u0 + 2 * u_block) \
+          : (const char *) u_next; \
       guint g, t = t_begin; \
       \
       for (g = 0; g < groups; g++) { \
@@ -110,13 +125,27 @@ typedef void (*Vgg19WinogradGemmFn) (const float *v, const float *u,
         float *m0 = m + ob * v_block + (gsize) t * VGG19_CBLOCK; \
         float *m1 = nb == 2 ? m0 + v_block : m0; \
         const ELEM *vt = v + (gsize) t * VGG19_CBLOCK; \
+        const char *pf = g + 1 == groups ? next_u : NULL; \
         \
         if (nb == 2) \
-          TILE_2X (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t)); \
+          TILE_2X (vt, v_block, ic, u0, u1, m0, m1, pf, (int) (end - t)); \
         else \
-          TILE_1X (vt, v_block, ic, u0, u1, m0, m1, (int) (end - t)); \
+          TILE_1X (vt, v_block, ic, u0, u1, m0, m1, pf, (int) (end - t)); \
         t = end; \
       } \
+    } \
+  } G_STMT_END
+
+/* In gemm_tile's step loop: prefetches the next 2 cache lines at @pf
+ * (when set). A step reads one line of each of the pair's two blocks of
+ * U (16 floats, or 16 pairs of bf16), so over the tile's steps this
+ * covers 2 blocks of U, a pair, as far ahead as the pair being read. */
+#define VGG19_WINOGRAD_PREFETCH_STEP(pf) \
+  G_STMT_START { \
+    if (pf) { \
+      _mm_prefetch ((pf), _MM_HINT_T0); \
+      _mm_prefetch ((pf) + 64, _MM_HINT_T0); \
+      (pf) += 128; \
     } \
   } G_STMT_END
 
@@ -173,7 +202,7 @@ const Vgg19WinogradKernel *vgg19_winograd_select (Vgg19Isa isa);
       guint first_tile, guint n, float *v, guint n_tiles); \
   void vgg19_f32_winograd4x4_gemm__##isa (const float *v, const float *u, \
       float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end, \
-      guint t_begin, guint t_end); \
+      guint t_begin, guint t_end, const void *u_next); \
   void vgg19_f32_winograd4x4_output__##isa (const Vgg19WinogradLayer * layer, \
       const float *m, guint n_tiles, guint first_tile, guint n, \
       guint ob_begin, guint n_blocks);

@@ -44,17 +44,18 @@ G_BEGIN_DECLS
  * M[p][ob][t][:] for output blocks [ob_begin, ob_end) and chunk tiles
  * [t_begin, t_end), overwriting M. @v, @u and @m point at point p's slices
  * (V16 + p * IC * T, U16 + p * OC * IC, M + p * OC * T); @n_tiles is T,
- * the chunk's row count in V16 and M. */
+ * the chunk's row count in V16 and M; @u_next as in Vgg19WinogradGemmFn
+ * (in U16). */
 typedef void (*Vgg19Bf16WinogradGemmFn) (const guint16 * v,
     const guint16 * u, float *m, guint ic, guint n_tiles, guint ob_begin,
-    guint ob_end, guint t_begin, guint t_end);
+    guint ob_end, guint t_begin, guint t_end, const void *u_next);
 
 void vgg19_bf16_winograd4x4_gemm__scalar (const guint16 * v,
     const guint16 * u, float *m, guint ic, guint n_tiles, guint ob_begin,
-    guint ob_end, guint t_begin, guint t_end);
+    guint ob_end, guint t_begin, guint t_end, const void *u_next);
 void vgg19_bf16_winograd4x4_gemm__avx512bf16 (const guint16 * v,
     const guint16 * u, float *m, guint ic, guint n_tiles, guint ob_begin,
-    guint ob_end, guint t_begin, guint t_end);
+    guint ob_end, guint t_begin, guint t_end, const void *u_next);
 
 /* Rounds U (float32, [36][OC / 16][IC][16] as in winograd.h) to bf16 and
  * interleaves it into U16 (36 * OC * IC values). Done once per model. */

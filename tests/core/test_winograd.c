@@ -181,7 +181,7 @@ run_layer (const Vgg19WinogradKernel * k, const Problem * pb, guint chunk,
         k->gemm (v + (gsize) p * pb->ic * chunk,
             pb->u + ((gsize) p * out_blocks + ob) * pb->ic * VGG19_CBLOCK,
             m + (gsize) p * nb * VGG19_CBLOCK * chunk, pb->ic, chunk, 0, nb,
-            0, n);
+            0, n, NULL);
       k->output (&l, m, chunk, first, n, ob, nb);
     }
   }
@@ -460,7 +460,9 @@ START_TEST (test_simd_output_transform_exact)
 END_TEST
 
 /* Products alone, every split of tiles and blocks a caller may make,
- * against the portable products; M outside the split keeps its canary. */
+ * against the portable products; M outside the split keeps its canary.
+ * With something to prefetch (u_next) the products are the same bits as
+ * without. */
 START_TEST (test_simd_gemm_splits)
 {
   const Vgg19WinogradKernel *ref = vgg19_winograd_select (VGG19_ISA_PORTABLE);
@@ -483,10 +485,16 @@ START_TEST (test_simd_gemm_splits)
       for (t0 = 0; t0 < n_tiles; t0 += 10)
         for (t1 = t0 + 1; t1 <= n_tiles; t1 += 3) {
           float *want = canary_buffer (n_m), *got = canary_buffer (n_m);
+          float *prefetching = canary_buffer (n_m);
           guint ob, t, o;
 
-          ref->gemm (v, u, want, ic, n_tiles, ob0, ob1, t0, t1);
-          k->gemm (v, u, got, ic, n_tiles, ob0, ob1, t0, t1);
+          ref->gemm (v, u, want, ic, n_tiles, ob0, ob1, t0, t1, NULL);
+          k->gemm (v, u, got, ic, n_tiles, ob0, ob1, t0, t1, NULL);
+          k->gemm (v, u, prefetching, ic, n_tiles, ob0, ob1, t0, t1,
+              u + (gsize) ob0 * ic * VGG19_CBLOCK);
+          ck_assert_msg (memcmp (got, prefetching, n_m * sizeof (float)) == 0,
+              "%s: products with u_next differ (blocks [%u, %u) tiles "
+              "[%u, %u))", k->name, ob0, ob1, t0, t1);
           for (ob = 0; ob < out_blocks; ob++)
             for (t = 0; t < n_tiles; t++)
               for (o = 0; o < VGG19_CBLOCK; o++) {
@@ -506,6 +514,7 @@ START_TEST (test_simd_gemm_splits)
               }
           g_free (want);
           g_free (got);
+          g_free (prefetching);
         }
   g_rand_free (r);
   g_free (v);

@@ -95,7 +95,7 @@ tile_dispatch (const float *v, gsize v_block, guint ic, const float *w,
 void
 vgg19_f32_winograd4x4_gemm__avx2 (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
-    guint t_begin, guint t_end)
+    guint t_begin, guint t_end, G_GNUC_UNUSED const void *u_next)
 {
   const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK;
   const gsize u_block = (gsize) ic * VGG19_CBLOCK;

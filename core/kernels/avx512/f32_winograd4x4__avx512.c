@@ -65,7 +65,8 @@ vgg19_f32_winograd4x4_output__avx512 (const Vgg19WinogradLayer * layer,
 
 static ALWAYS_INLINE void
 gemm_tile (const float *v, gsize v_block, guint ic, const float *u0,
-    const float *u1, float *m0, float *m1, const int nb, const int np)
+    const float *u1, float *m0, float *m1, const char *pf, const int nb,
+    const int np)
 {
   guint ib, c;
 
@@ -80,6 +81,7 @@ gemm_tile (const float *v, gsize v_block, guint ic, const float *u0,
       const __m512 ua = _mm512_loadu_ps (u0);
       __m512 ub = ua;
 
+      VGG19_WINOGRAD_PREFETCH_STEP (pf);
       u0 += VGG19_CBLOCK;
       if (nb == 2) {
         ub = _mm512_loadu_ps (u1);
@@ -101,7 +103,7 @@ VGG19_WINOGRAD_TILE_DISPATCH (float, 1)
 void
 vgg19_f32_winograd4x4_gemm__avx512 (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
-    guint t_begin, guint t_end)
+    guint t_begin, guint t_end, const void *u_next)
 {
   VGG19_WINOGRAD_PAIR_LOOP (float, TILE_MAX, tile_2x, tile_1x);
 }

@@ -58,7 +58,8 @@
  * outputs. */
 static ALWAYS_INLINE void
 gemm_tile (const guint16 * v, gsize v_block, guint ic, const guint16 * u0,
-    const guint16 * u1, float *m0, float *m1, const int nb, const int np)
+    const guint16 * u1, float *m0, float *m1, const char *pf, const int nb,
+    const int np)
 {
   guint ib, c;
 
@@ -76,6 +77,7 @@ gemm_tile (const guint16 * v, gsize v_block, guint ic, const guint16 * u0,
       const __m512bh ua = (__m512bh) _mm512_loadu_si512 (u0);
       __m512bh ub = ua;
 
+      VGG19_WINOGRAD_PREFETCH_STEP (pf);
       u0 += 2 * VGG19_CBLOCK;
       if (nb == 2) {
         ub = (__m512bh) _mm512_loadu_si512 (u1);
@@ -97,7 +99,7 @@ VGG19_WINOGRAD_TILE_DISPATCH (guint16, 1)
 void
 vgg19_bf16_winograd4x4_gemm__avx512bf16 (const guint16 * v,
     const guint16 * u, float *m, guint ic, guint n_tiles, guint ob_begin,
-    guint ob_end, guint t_begin, guint t_end)
+    guint ob_end, guint t_begin, guint t_end, const void *u_next)
 {
   VGG19_WINOGRAD_PAIR_LOOP (guint16, TILE_MAX, tile_2x, tile_1x);
 }

@@ -8,7 +8,7 @@
 void
 vgg19_bf16_winograd4x4_gemm__scalar (const guint16 * v, const guint16 * u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
-    guint t_begin, guint t_end)
+    guint t_begin, guint t_end, G_GNUC_UNUSED const void *u_next)
 {
   const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK;
   guint ob, t, j, o;

@@ -24,7 +24,7 @@ vgg19_f32_winograd4x4_output__scalar (const Vgg19WinogradLayer * layer,
 void
 vgg19_f32_winograd4x4_gemm__scalar (const float *v, const float *u,
     float *m, guint ic, guint n_tiles, guint ob_begin, guint ob_end,
-    guint t_begin, guint t_end)
+    guint t_begin, guint t_end, G_GNUC_UNUSED const void *u_next)
 {
   const gsize v_block = (gsize) n_tiles * VGG19_CBLOCK;
   guint ob, t, c, o;
