@@ -8,7 +8,12 @@
  * an interrupt to a halted virtual CPU, tens of microseconds each time. So
  * a waiter first polls the counter for a short, bounded time (SPIN_US),
  * then sleeps on the condition as before: between frames, or when the
- * caller stops using the pool, the threads sleep and take no CPU. */
+ * caller stops using the pool, the threads sleep and take no CPU. While
+ * it spins a waiter yields every few microseconds, so that with more
+ * threads than cores (two sessions at once, other pipelines) the thread
+ * with work runs: two sessions of 2 threads on 2 cores took 2-6 % less
+ * wall time than with waits that always sleep, 6 % more without the
+ * yield. */
 #include "threadpool.h"
 
 #include <vgg19/vgg19.h>
@@ -91,6 +96,9 @@ spin_until (gint * value, gint target, gboolean want_equal)
       deadline = g_get_monotonic_time () + SPIN_US;
     else if (g_get_monotonic_time () >= deadline)
       return FALSE;
+    /* A thread that has work and shares this core (more threads than
+     * cores: two sessions, other pipelines) runs first. */
+    g_thread_yield ();
   }
 }
 
