@@ -1337,7 +1337,8 @@ def report_layers(res):
         return None
     return ("## Per layer (ours)\n\n"
             "Medians of the library's own per-layer profile over the timed "
-            "runs above (a convolution includes its ReLU when fused). "
+            "runs above (a convolution includes its ReLU, and the max "
+            "pooling after it, when fused: those show 0 ms). "
             "GFLOP: the library's count, 2 per multiply-add of the direct "
             "convolution, so with Winograd the GFLOP/s and %% of peak are "
             "effective figures and may exceed 100%%. Peaks: fp32 %g, bf16 "

@@ -542,7 +542,8 @@ winograd_items (gpointer data, guint thread, guint begin, guint end)
 static void
 run_winograd (Vgg19Session * s, const WinogradPlan * plan,
     const Vgg19ConvParams * p, const guint16 * u16,
-    const Vgg19Blocked * src, const Vgg19Blocked * dst, gboolean relu)
+    const Vgg19Blocked * src, const Vgg19Blocked * dst, gboolean relu,
+    gboolean pool, guint height, guint width)
 {
   WinogradJob job;
   guint i;
@@ -562,8 +563,9 @@ run_winograd (Vgg19Session * s, const WinogradPlan * plan,
   job.layer.out_row_stride = vgg19_blocked_row_stride (dst);
   job.layer.bias = p->bias;
   job.layer.relu = relu;
-  job.layer.height = dst->height;
-  job.layer.width = dst->width;
+  job.layer.pool = pool;
+  job.layer.height = height;
+  job.layer.width = width;
   job.layer.tiles_x = plan->tiles_x;
 
   for (i = 0; i < vgg19_thread_pool_get_n_threads (s->pool); i++)
@@ -664,21 +666,40 @@ run_features (Vgg19Session * s, Vgg19Blocked * cur)
         /* ReLU is fused into the convolution unless the pre-ReLU output is
          * wanted or the run stops here. */
         gboolean fuse = s->output_index[i] < 0 && i < last;
-
+        /* So is a max pooling after the ReLU, in the Winograd output
+         * transform, unless the ReLU's output is wanted: the
+         * convolution's output is then never written in full (12.8 MB at
+         * conv1_2 for 224 x 224). */
         const Vgg19ConvParams *p = &s->model->convs[m->conv_index];
+        gboolean fuse_pool = fuse && p->winograd_u && i + 2 <= last
+            && s->output_index[i + 1] < 0
+            && net->modules[i + 2].kind == VGG19_MODULE_POOL
+            && net->pooling == VGG19_POOLING_MAX;
 
+        if (fuse_pool) {
+          dst.height = s->heights[i + 2];
+          dst.width = s->widths[i + 2];
+        }
         vgg19_blocked_zero_border (&dst);
         if (p->winograd_u)
           run_winograd (s, &s->winograd_plans[i], p,
               s->bf16 ? s->model->conv_u16[m->conv_index] : NULL, cur, &dst,
-              fuse);
+              fuse, fuse_pool, s->heights[i], s->widths[i]);
         else
           run_conv (s, p, cur, &dst, fuse);
-        extract_blocked (s, i, &dst);
+        if (!fuse_pool)
+          extract_blocked (s, i, &dst);
         record_time (s, m, start, 2e-9 * s->heights[i] * s->widths[i] *
             m->out_channels * m->in_channels * 9);
         if (fuse)
           extract_blocked (s, ++i, &dst);       /* its ReLU is done */
+        if (fuse_pool) {
+          /* the pooling is done too: its own entry in the profile (0 ms:
+           * its time is in the convolution's) */
+          i++;
+          extract_blocked (s, i, &dst);
+          record_time (s, &net->modules[i], g_get_monotonic_time (), 0);
+        }
         *cur = dst;
         next ^= 1;
         break;

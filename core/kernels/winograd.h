@@ -163,6 +163,12 @@ typedef struct
   gsize out_row_stride;
   const float *bias;            /* OC floats */
   gboolean relu;
+  /* The output is the 2x2, stride 2 max pooling (torch's MaxPool2d(2, 2):
+   * odd last rows and columns dropped) of the convolution after bias and
+   * ReLU: output and its strides describe the pooled tensor, of
+   * height / 2 x width / 2. The same bits as vgg19_maxpool2x2() of the
+   * unpooled output, without writing and reading that back. */
+  gboolean pool;
 
   guint height, width;          /* H, W of input and output */
   guint tiles_x;                /* ceil (W / 4) */

@@ -178,16 +178,11 @@ winograd_input_tiles (const Vgg19WinogradLayer * l, guint first_tile,
     }
 }
 
-/* One block of one output tile: from the 36 points of M at @src (@ps
- * floats apart), the first @rows x @cols of the 4 x 4 outputs plus @bias,
- * with ReLU when @relu, written at @out (rows @rs floats apart). Inlined
- * with constants for the full tiles, as winograd_input_tile(). */
+/* The first stage of the output transform: A^T along each of the 6
+ * rows of the 36 points of M at @src (@ps floats apart). */
 static WT_ALWAYS_INLINE void
-winograd_output_tile (const float *src, gsize ps, WtVec bias,
-    gboolean relu, guint rows, guint cols, float *out, gsize rs)
+winograd_output_rows (const float *src, gsize ps, WtVec t[6][4])
 {
-  const WtVec zero = { 0 };
-  WtVec t[6][4];                /* A^T applied along each row */
   guint i, j;
 
 #pragma GCC unroll 6
@@ -199,25 +194,121 @@ winograd_output_tile (const float *src, gsize ps, WtVec bias,
       g[j] = WT_LOAD (src + (i * 6 + j) * ps);
     winograd_at (g, t[i]);
   }
-#pragma GCC unroll 4
-  for (j = 0; j < cols; j++) {
-    WtVec col[6], y[4];
+}
+
+/* Column @j of the 4 x 4 outputs, plus @bias, with ReLU when @relu. */
+static WT_ALWAYS_INLINE void
+winograd_output_column (WtVec t[6][4], guint j, WtVec bias, gboolean relu,
+    WtVec y[4])
+{
+  const WtVec zero = { 0 };
+  WtVec col[6];
+  guint i;
 
 #pragma GCC unroll 6
-    for (i = 0; i < 6; i++)
-      col[i] = t[i][j];
-    winograd_at (col, y);
+  for (i = 0; i < 6; i++)
+    col[i] = t[i][j];
+  winograd_at (col, y);
 #pragma GCC unroll 4
-    for (i = 0; i < rows; i++) {
-      WtVec x = y[i] + bias;
+  for (i = 0; i < 4; i++) {
+    y[i] += bias;
+    /* x < 0 is false for NaN: NaN propagates, as in the direct
+     * kernels. */
+    if (relu)
+      y[i] = (WtVec) ((WtMask) y[i] & ~(y[i] < zero));
+  }
+}
 
-      /* x < 0 is false for NaN: NaN propagates, as in the direct
-       * kernels. */
-      if (relu)
-        x = (WtVec) ((WtMask) x & ~(x < zero));
-      WT_STORE (out + i * rs + (gsize) j * WT_LANES, x);
+/* *out = MAX (a, b) of GLib lane by lane, (a > b ? a : b), NaN cases
+ * included, so the fused pooling gives vgg19_maxpool2x2()'s bits. (No
+ * vector return value: the portable library is built without AVX-512,
+ * where that would change the ABI.) */
+static WT_ALWAYS_INLINE void
+winograd_max (const WtVec * a, const WtVec * b, WtVec * out)
+{
+  const WtMask a_wins = (WtMask) (*a > *b);
+
+  *out = (WtVec) (((WtMask) * a & a_wins) | ((WtMask) * b & ~a_wins));
+}
+
+/* One block of one output tile: from the 36 points of M at @src (@ps
+ * floats apart), the first @rows x @cols of the 4 x 4 outputs plus @bias,
+ * with ReLU when @relu, written at @out (rows @rs floats apart). Inlined
+ * with constants for the full tiles, as winograd_input_tile(). */
+static WT_ALWAYS_INLINE void
+winograd_output_tile (const float *src, gsize ps, WtVec bias,
+    gboolean relu, guint rows, guint cols, float *out, gsize rs)
+{
+  WtVec t[6][4];                /* A^T applied along each row */
+  guint i, j;
+
+  winograd_output_rows (src, ps, t);
+#pragma GCC unroll 4
+  for (j = 0; j < cols; j++) {
+    WtVec y[4];
+
+    winograd_output_column (t, j, bias, relu, y);
+#pragma GCC unroll 4
+    for (i = 0; i < rows; i++)
+      WT_STORE (out + i * rs + (gsize) j * WT_LANES, y[i]);
+  }
+}
+
+/* As winograd_output_tile(), pooled: the first @rows x @cols of the
+ * tile's 2 x 2 maxima of the outputs (each of 2 x 2 outputs), in
+ * vgg19_maxpool2x2()'s order: the maximum of the row maxima. */
+static WT_ALWAYS_INLINE void
+winograd_output_tile_pooled (const float *src, gsize ps, WtVec bias,
+    gboolean relu, guint rows, guint cols, float *out, gsize rs)
+{
+  WtVec t[6][4];
+  guint i, j;
+
+  winograd_output_rows (src, ps, t);
+#pragma GCC unroll 2
+  for (j = 0; j < cols; j++) {
+    WtVec left[4], right[4];
+
+    winograd_output_column (t, 2 * j, bias, relu, left);
+    winograd_output_column (t, 2 * j + 1, bias, relu, right);
+#pragma GCC unroll 2
+    for (i = 0; i < rows; i++) {
+      WtVec top, bottom, max;
+
+      winograd_max (&left[2 * i], &right[2 * i], &top);
+      winograd_max (&left[2 * i + 1], &right[2 * i + 1], &bottom);
+      winograd_max (&top, &bottom, &max);
+      WT_STORE (out + i * rs + (gsize) j * WT_LANES, max);
     }
   }
+}
+
+/* One tile of winograd_output_tiles(): constants for full tiles, pooled
+ * or not. */
+static WT_ALWAYS_INLINE void
+winograd_output_one (const Vgg19WinogradLayer * l, const float *src,
+    gsize ps, WtVec bias, guint rows, guint cols, float *out, gsize rs)
+{
+  const gboolean full = rows == VGG19_WINOGRAD_OUT
+      && cols == VGG19_WINOGRAD_OUT;
+
+  if (l->pool) {
+    /* the outputs of whole 2 x 2 windows only */
+    if (full && l->relu)
+      winograd_output_tile_pooled (src, ps, bias, TRUE, 2, 2, out, rs);
+    else if (full)
+      winograd_output_tile_pooled (src, ps, bias, FALSE, 2, 2, out, rs);
+    else
+      winograd_output_tile_pooled (src, ps, bias, l->relu, rows / 2,
+          cols / 2, out, rs);
+  } else if (full && l->relu)
+    winograd_output_tile (src, ps, bias, TRUE, VGG19_WINOGRAD_OUT,
+        VGG19_WINOGRAD_OUT, out, rs);
+  else if (full)
+    winograd_output_tile (src, ps, bias, FALSE, VGG19_WINOGRAD_OUT,
+        VGG19_WINOGRAD_OUT, out, rs);
+  else
+    winograd_output_tile (src, ps, bias, l->relu, rows, cols, out, rs);
 }
 
 /* See Vgg19WinogradOutputFn. Blocks outermost, as in
@@ -242,19 +333,12 @@ winograd_output_tiles (const Vgg19WinogradLayer * l, const float *m,
       const guint rows = MIN (VGG19_WINOGRAD_OUT, l->height - y0);
       const guint cols = MIN (VGG19_WINOGRAD_OUT, l->width - x0);
       const float *src = m + ((gsize) b * n_tiles + k) * WT_LANES;
-      float *out = l->output + ob * l->out_block_stride + (y0 + 1) * rs +
-          (gsize) (x0 + 1) * WT_LANES;
+      /* pooled: output (y0 / 2, x0 / 2) of the pooled tensor */
+      const guint oy = l->pool ? y0 / 2 : y0, ox = l->pool ? x0 / 2 : x0;
+      float *out = l->output + ob * l->out_block_stride + (oy + 1) * rs +
+          (gsize) (ox + 1) * WT_LANES;
 
-      if (rows == VGG19_WINOGRAD_OUT && cols == VGG19_WINOGRAD_OUT) {
-        if (l->relu)
-          winograd_output_tile (src, point_stride, bias, TRUE,
-              VGG19_WINOGRAD_OUT, VGG19_WINOGRAD_OUT, out, rs);
-        else
-          winograd_output_tile (src, point_stride, bias, FALSE,
-              VGG19_WINOGRAD_OUT, VGG19_WINOGRAD_OUT, out, rs);
-      } else
-        winograd_output_tile (src, point_stride, bias, l->relu, rows, cols,
-            out, rs);
+      winograd_output_one (l, src, point_stride, bias, rows, cols, out, rs);
     }
   }
 }

@@ -386,7 +386,9 @@ VGG19_API Vgg19Model *vgg19_session_get_model (const Vgg19Session * session);
 /**
  * Vgg19LayerTime:
  * @name: the layer (a conv, pool or fc tap name, or "avgpool").
- * @ms: wall time of the last run, in milliseconds.
+ * @ms: wall time of the last run, in milliseconds. A convolution's time
+ * includes its ReLU, and the max pooling after it, when the library ran
+ * them together (their outputs not requested); those then show 0.
  * @gflop: floating-point work of the layer, in GFLOP (2 per MAC).
  */
 typedef struct

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "layout.h"
 #include "winograd.h"
 
 #define CANARY_BITS 0x7fc0dead
@@ -143,6 +144,7 @@ problem_layer (const Problem * pb, float *out, gboolean relu)
   l.out_row_stride = l.in_row_stride;
   l.bias = pb->bias;
   l.relu = relu;
+  l.pool = FALSE;
   l.height = pb->h;
   l.width = pb->w;
   l.tiles_x = (pb->w + 3) / 4;
@@ -459,6 +461,69 @@ START_TEST (test_simd_output_transform_exact)
 }
 END_TEST
 
+/* The output transform with the 2 x 2 max pooling fused: for every set
+ * (the portable one included), with and without ReLU, the same bits as
+ * vgg19_maxpool2x2() of the unpooled output, on even and odd sizes (odd
+ * last rows and columns dropped), full and partial edge tiles, NaNs in M
+ * (MAX's order decides which survives); nothing written outside the
+ * pooled interior. */
+START_TEST (test_pooled_output_matches_pool)
+{
+  static const Vgg19Isa isas[] = { VGG19_ISA_PORTABLE, VGG19_ISA_AVX2,
+    VGG19_ISA_AVX512
+  };
+  static const guint sizes[][2] = { {8, 8}, {14, 14}, {13, 18}, {7, 9},
+  {2, 6}, {5, 3}, {28, 28}
+  };
+  const Vgg19Isa isa = isas[_i / 2];
+  const gboolean relu = _i % 2;
+  const Vgg19WinogradKernel *k = isa == VGG19_ISA_PORTABLE ?
+      vgg19_winograd_select (isa) : simd_kernel (isa, "pooled output");
+  guint s_i;
+
+  for (s_i = 0; k != NULL && s_i < G_N_ELEMENTS (sizes); s_i++) {
+    const guint h = sizes[s_i][0], w = sizes[s_i][1], oc = 48;
+    Problem pb = problem_new (16, oc, h, w, 20 + s_i);
+    const guint n_tiles = n_tiles_of (&pb), nb = oc / VGG19_CBLOCK;
+    const gsize n_m = (gsize) VGG19_WINOGRAD_POINTS * nb * VGG19_CBLOCK *
+        n_tiles;
+    const guint ph = h / 2, pw = w / 2;
+    const gsize n_pooled = (gsize) nb * (ph + 2) * (pw + 2) * VGG19_CBLOCK;
+    float *m = g_new (float, n_m), *full = canary_buffer (out_n_floats (&pb));
+    float *want = canary_buffer (n_pooled), *got = canary_buffer (n_pooled);
+    Vgg19WinogradLayer lf = problem_layer (&pb, full, relu);
+    Vgg19WinogradLayer lp = problem_layer (&pb, got, relu);
+    Vgg19Blocked src = { full, oc, h, w, VGG19_CBLOCK };
+    Vgg19Blocked dst = { want, oc, ph, pw, VGG19_CBLOCK };
+    GRand *r = g_rand_new_with_seed (30 + s_i);
+    gsize i;
+
+    for (i = 0; i < n_m; i++)
+      m[i] = i % 97 == 3 ? NAN : (float) g_rand_double_range (r, -4.0, 4.0);
+    lp.pool = TRUE;
+    lp.out_block_stride = (gsize) (ph + 2) * (pw + 2) * VGG19_CBLOCK;
+    lp.out_row_stride = (gsize) (pw + 2) * VGG19_CBLOCK;
+    k->output (&lf, m, n_tiles, 0, n_tiles, 0, nb);
+    vgg19_maxpool2x2 (&src, &dst, 0, ph);
+    /* in two calls, as chunks of tiles and groups of blocks come */
+    k->output (&lp, m, n_tiles, 0, n_tiles / 2, 0, nb);
+    k->output (&lp, m + (gsize) (n_tiles / 2) * VGG19_CBLOCK, n_tiles,
+        n_tiles / 2, n_tiles - n_tiles / 2, 0, nb);
+    for (i = 0; i < n_pooled; i++)
+      if (memcmp (&want[i], &got[i], sizeof (float)) != 0)
+        ck_abort_msg ("%s, %ux%u, relu %d: pooled value %" G_GSIZE_FORMAT
+            " is %g, pooling the output gives %g", k->name, h, w, relu, i,
+            got[i], want[i]);
+    g_rand_free (r);
+    g_free (m);
+    g_free (full);
+    g_free (want);
+    g_free (got);
+    problem_free (&pb);
+  }
+}
+END_TEST
+
 /* Products alone, every split of tiles and blocks a caller may make,
  * against the portable products; M outside the split keeps its canary.
  * With something to prefetch (u_next) the products are the same bits as
@@ -559,6 +624,7 @@ winograd_suite (void)
       2 * G_N_ELEMENTS (simd_isas));
   tcase_add_loop_test (tc, test_simd_gemm_splits, 0,
       G_N_ELEMENTS (simd_isas));
+  tcase_add_loop_test (tc, test_pooled_output_matches_pool, 0, 6);
   suite_add_tcase (s, tc);
   return s;
 }

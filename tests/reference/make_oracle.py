@@ -633,6 +633,11 @@ def main():
         ("img224_stretch", "img224", "stretch", "legacy_v1", every),
         ("img320x240_none", "img320x240", "none", "legacy_v1", every),
         ("img97x131_none", "img97x131", "none", "legacy_v1", every),
+        # only the poolings: the library then runs each max pooling inside
+        # the convolution before it, here on odd sizes (dropped last rows
+        # and columns, partial tiles)
+        ("img97x131_none_pools", "img97x131", "none", "legacy_v1",
+         ["pool1", "pool2", "pool3", "pool4", "pool5"]),
         ("img640x480_crop", "img640x480", "crop", "legacy_v1", few),
         ("img640x480_stretch", "img640x480", "stretch", "legacy_v1", few),
         ("img50x40_stretch", "img50x40", "stretch", "legacy_v1",
