@@ -312,6 +312,51 @@ gst_test_make_frame (GstVideoFormat format, guint width, guint height,
   return frame;
 }
 
+gchar *
+gst_test_play_to_end (GstElement * pipeline, GstClockTime timeout,
+    GstTestVgg19MessageFunc on_vgg19, gpointer user_data, GList ** warnings)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+  gchar *error_text = NULL;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;) {
+    GstMessage *msg;
+    gint64 now = g_get_monotonic_time ();
+    gboolean end = FALSE;
+
+    fail_unless (now < deadline, "neither EOS nor an error");
+    msg = gst_bus_timed_pop (bus, (deadline - now) * GST_USECOND);
+    if (!msg)
+      continue;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+        && gst_message_has_name (msg, "vgg19")) {
+      on_vgg19 (gst_message_get_structure (msg), user_data);
+    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *warning = NULL;
+
+      gst_message_parse_warning (msg, &warning, NULL);
+      *warnings = g_list_append (*warnings, g_strdup (warning->message));
+      g_error_free (warning);
+    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *error = NULL;
+
+      gst_message_parse_error (msg, &error, NULL);
+      error_text = g_strdup (error->message);
+      g_error_free (error);
+      end = TRUE;
+    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      end = TRUE;
+    }
+    gst_message_unref (msg);
+    if (end)
+      break;
+  }
+  gst_object_unref (bus);
+  return error_text;
+}
+
 GstElement *
 gst_test_launch (const gchar * format, ...)
 {

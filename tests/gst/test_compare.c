@@ -58,65 +58,38 @@ run_clear (Run * run)
   memset (run, 0, sizeof (*run));
 }
 
+static void
+record_message (const GstStructure * s, gpointer data)
+{
+  Run *run = data;
+  const gchar *type = gst_structure_get_string (s, "type");
+
+  fail_unless (type != NULL, "a vgg19 message without type");
+  if (strcmp (type, "frame") == 0) {
+    run->frames = g_list_append (run->frames, gst_structure_copy (s));
+  } else if (strcmp (type, "running") == 0) {
+    fail_unless (run->pooled == NULL, "a running message after the end");
+    run->running = g_list_append (run->running, gst_structure_copy (s));
+  } else {
+    fail_unless_equals_string (type, "pooled");
+    fail_unless (run->pooled == NULL, "two pooled messages");
+    run->pooled = gst_structure_copy (s);
+  }
+}
+
 /* Plays @pipeline until EOS or an error, collects what it posted and what
  * came out of its appsink named "out" (if any), then stops it. */
 static void
 run_pipeline (GstElement * pipeline, Run * run)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
   GstElement *out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT / GST_USECOND;
 
   memset (run, 0, sizeof (*run));
   /* its samples are read after EOS, which it must not hold back */
   if (out)
     g_object_set (out, "wait-on-eos", FALSE, NULL);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  for (;;) {
-    GstMessage *msg;
-    gint64 now = g_get_monotonic_time ();
-
-    fail_unless (now < deadline, "neither EOS nor an error");
-    msg = gst_bus_timed_pop (bus, (deadline - now) * GST_USECOND);
-    if (!msg)
-      continue;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-        && gst_message_has_name (msg, "vgg19")) {
-      const GstStructure *s = gst_message_get_structure (msg);
-      const gchar *type = gst_structure_get_string (s, "type");
-
-      fail_unless (type != NULL, "a vgg19 message without type");
-      if (strcmp (type, "frame") == 0) {
-        run->frames = g_list_append (run->frames, gst_structure_copy (s));
-      } else if (strcmp (type, "running") == 0) {
-        fail_unless (run->pooled == NULL, "a running message after the end");
-        run->running = g_list_append (run->running, gst_structure_copy (s));
-      } else {
-        fail_unless_equals_string (type, "pooled");
-        fail_unless (run->pooled == NULL, "two pooled messages");
-        run->pooled = gst_structure_copy (s);
-      }
-    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-      GError *warning = NULL;
-
-      gst_message_parse_warning (msg, &warning, NULL);
-      run->warnings = g_list_append (run->warnings,
-          g_strdup (warning->message));
-      g_error_free (warning);
-    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *error = NULL;
-
-      gst_message_parse_error (msg, &error, NULL);
-      run->error = g_strdup (error->message);
-      g_error_free (error);
-      gst_message_unref (msg);
-      break;
-    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      gst_message_unref (msg);
-      break;
-    }
-    gst_message_unref (msg);
-  }
+  run->error = gst_test_play_to_end (pipeline, WAIT_TIMEOUT, record_message,
+      run, &run->warnings);
   if (out) {
     GstSample *sample;
 
@@ -126,7 +99,6 @@ run_pipeline (GstElement * pipeline, Run * run)
   }
   fail_unless (gst_element_set_state (pipeline, GST_STATE_NULL) ==
       GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (bus);
 }
 
 /* Runs @pipeline, which must reach EOS without error, and frees it. */

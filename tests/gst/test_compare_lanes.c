@@ -52,15 +52,41 @@ run_clear (Run * run)
   memset (run, 0, sizeof (*run));
 }
 
+static void
+record_message (const GstStructure * s, gpointer data)
+{
+  Run *run = data;
+  const gchar *type = gst_structure_get_string (s, "type");
+  const gchar *pad = gst_structure_get_string (s, "pad");
+
+  fail_unless (pad != NULL, "a vgg19 message without pad: %"
+      GST_PTR_FORMAT, s);
+  if (g_strcmp0 (type, "frame") == 0) {
+    GPtrArray *frames = g_hash_table_lookup (run->frames, pad);
+
+    if (!frames) {
+      frames = g_ptr_array_new_with_free_func ((GDestroyNotify)
+          gst_structure_free);
+      g_hash_table_insert (run->frames, g_strdup (pad), frames);
+    }
+    fail_unless (!g_hash_table_contains (run->pooled, pad),
+        "a frame of %s after its pooled scores", pad);
+    g_ptr_array_add (frames, gst_structure_copy (s));
+  } else if (g_strcmp0 (type, "pooled") == 0) {
+    fail_unless (!g_hash_table_contains (run->pooled, pad),
+        "two pooled messages for %s", pad);
+    g_hash_table_insert (run->pooled, g_strdup (pad), gst_structure_copy (s));
+    run->pooled_order = g_list_append (run->pooled_order, g_strdup (pad));
+  }
+}
+
 /* Plays @pipeline to EOS or an error, collects what it posted, then
  * stops and frees it. */
 static void
 run_pipeline (GstElement * pipeline, Run * run)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
   GstElement *out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   GstElement *c = gst_bin_get_by_name (GST_BIN (pipeline), "c");
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT / GST_USECOND;
 
   memset (run, 0, sizeof (*run));
   run->frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -69,62 +95,8 @@ run_pipeline (GstElement * pipeline, Run * run)
       (GDestroyNotify) gst_structure_free);
   if (out)
     g_object_set (out, "wait-on-eos", FALSE, "sync", FALSE, NULL);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  for (;;) {
-    GstMessage *msg;
-    gint64 now = g_get_monotonic_time ();
-
-    fail_unless (now < deadline, "neither EOS nor an error");
-    msg = gst_bus_timed_pop (bus, (deadline - now) * GST_USECOND);
-    if (!msg)
-      continue;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-        && gst_message_has_name (msg, "vgg19")) {
-      const GstStructure *s = gst_message_get_structure (msg);
-      const gchar *type = gst_structure_get_string (s, "type");
-      const gchar *pad = gst_structure_get_string (s, "pad");
-
-      fail_unless (pad != NULL, "a vgg19 message without pad: %"
-          GST_PTR_FORMAT, s);
-      if (g_strcmp0 (type, "frame") == 0) {
-        GPtrArray *frames = g_hash_table_lookup (run->frames, pad);
-
-        if (!frames) {
-          frames = g_ptr_array_new_with_free_func ((GDestroyNotify)
-              gst_structure_free);
-          g_hash_table_insert (run->frames, g_strdup (pad), frames);
-        }
-        fail_unless (!g_hash_table_contains (run->pooled, pad),
-            "a frame of %s after its pooled scores", pad);
-        g_ptr_array_add (frames, gst_structure_copy (s));
-      } else if (g_strcmp0 (type, "pooled") == 0) {
-        fail_unless (!g_hash_table_contains (run->pooled, pad),
-            "two pooled messages for %s", pad);
-        g_hash_table_insert (run->pooled, g_strdup (pad),
-            gst_structure_copy (s));
-        run->pooled_order = g_list_append (run->pooled_order, g_strdup (pad));
-      }
-    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-      GError *warning = NULL;
-
-      gst_message_parse_warning (msg, &warning, NULL);
-      run->warnings = g_list_append (run->warnings,
-          g_strdup (warning->message));
-      g_error_free (warning);
-    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *error = NULL;
-
-      gst_message_parse_error (msg, &error, NULL);
-      run->error = g_strdup (error->message);
-      g_error_free (error);
-      gst_message_unref (msg);
-      break;
-    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      gst_message_unref (msg);
-      break;
-    }
-    gst_message_unref (msg);
-  }
+  run->error = gst_test_play_to_end (pipeline, WAIT_TIMEOUT, record_message,
+      run, &run->warnings);
   if (out) {
     GstSample *sample;
 
@@ -141,7 +113,6 @@ run_pipeline (GstElement * pipeline, Run * run)
   gst_object_unref (c);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_NULL) ==
       GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (bus);
   gst_object_unref (pipeline);
 }
 
