@@ -313,14 +313,13 @@ gst_test_make_frame (GstVideoFormat format, guint width, guint height,
 }
 
 gchar *
-gst_test_play_to_end (GstElement * pipeline, GstClockTime timeout,
+gst_test_wait_end (GstElement * pipeline, GstClockTime timeout,
     GstTestVgg19MessageFunc on_vgg19, gpointer user_data, GList ** warnings)
 {
   GstBus *bus = gst_element_get_bus (pipeline);
   gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
   gchar *error_text = NULL;
 
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (;;) {
     GstMessage *msg;
     gint64 now = g_get_monotonic_time ();

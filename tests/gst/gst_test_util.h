@@ -93,12 +93,11 @@ GstElement *gst_test_launch (const gchar * format, ...) G_GNUC_PRINTF (1, 2);
 typedef void (*GstTestVgg19MessageFunc) (const GstStructure * s,
     gpointer user_data);
 
-/* Sets @pipeline PLAYING and reads its bus until EOS or an error, failing
- * the test when neither comes within @timeout in all: "vgg19" element
- * messages go to @on_vgg19, warning texts are appended to *@warnings.
- * Returns: the error's text (free it), or NULL at EOS. The pipeline is
- * left playing. */
-gchar *gst_test_play_to_end (GstElement * pipeline, GstClockTime timeout,
+/* Reads the bus of @pipeline, set to play by the caller, until EOS or an
+ * error, failing the test when neither comes within @timeout in all:
+ * "vgg19" element messages go to @on_vgg19, warning texts are appended to
+ * *@warnings. Returns: the error's text (free it), or NULL at EOS. */
+gchar *gst_test_wait_end (GstElement * pipeline, GstClockTime timeout,
     GstTestVgg19MessageFunc on_vgg19, gpointer user_data, GList ** warnings);
 
 /* Caps of @info at 25 frames a second for the harness's source. */

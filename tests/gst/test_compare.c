@@ -88,7 +88,8 @@ run_pipeline (GstElement * pipeline, Run * run)
   /* its samples are read after EOS, which it must not hold back */
   if (out)
     g_object_set (out, "wait-on-eos", FALSE, NULL);
-  run->error = gst_test_play_to_end (pipeline, WAIT_TIMEOUT, record_message,
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  run->error = gst_test_wait_end (pipeline, WAIT_TIMEOUT, record_message,
       run, &run->warnings);
   if (out) {
     GstSample *sample;

@@ -95,7 +95,8 @@ run_pipeline (GstElement * pipeline, Run * run)
       (GDestroyNotify) gst_structure_free);
   if (out)
     g_object_set (out, "wait-on-eos", FALSE, "sync", FALSE, NULL);
-  run->error = gst_test_play_to_end (pipeline, WAIT_TIMEOUT, record_message,
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  run->error = gst_test_wait_end (pipeline, WAIT_TIMEOUT, record_message,
       run, &run->warnings);
   if (out) {
     GstSample *sample;

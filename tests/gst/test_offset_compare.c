@@ -121,6 +121,12 @@ record_message (Run * run, const GstStructure * s, const gchar * type)
   }
 }
 
+static void
+on_message (const GstStructure * s, gpointer data)
+{
+  record_message (data, s, gst_structure_get_string (s, "type"));
+}
+
 /* Feeds @n_ref reference pictures first[0], first[0] + 1, ... and @n_dist
  * distorted pictures first[1], ... (pictures below @extra_below are
  * replaced by other pictures, extra frames that are not in the
@@ -142,8 +148,8 @@ run_streams (Run * run, const gchar * properties, gint ref_first,
   GstCaps *caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
       "RGB", "width", G_TYPE_INT, SIZE, "height", G_TYPE_INT, SIZE,
       "framerate", GST_TYPE_FRACTION, 25, 1, NULL);
-  GstBus *bus;
-  GstMessage *msg;
+  GList *warnings = NULL;
+  gchar *failure;
   guint i;
 
   fail_unless (pipeline != NULL && error == NULL, "%s: %s", description,
@@ -180,38 +186,13 @@ run_streams (Run * run, const gchar * properties, gint ref_first,
 
   fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (pipeline);
-  for (;;) {
-    const GstStructure *s;
-    const gchar *type;
-
-    msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT, GST_MESSAGE_EOS |
-        GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT);
-    fail_unless (msg != NULL, "neither EOS nor an error");
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      gst_message_parse_error (msg, &error, NULL);
-      fail ("error: %s", error->message);
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      gst_message_unref (msg);
-      break;
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-      gst_message_parse_warning (msg, &error, NULL);
-      run->n_warnings++;
-      g_free (run->warning);
-      run->warning = g_strdup (error->message);
-      g_clear_error (&error);
-      gst_message_unref (msg);
-      continue;
-    }
-    s = gst_message_get_structure (msg);
-    type = gst_structure_has_name (s, "vgg19") ?
-        gst_structure_get_string (s, "type") : NULL;
-    record_message (run, s, type);
-    gst_message_unref (msg);
-  }
-  gst_object_unref (bus);
+  failure = gst_test_wait_end (pipeline, WAIT_TIMEOUT, on_message, run,
+      &warnings);
+  fail_unless (failure == NULL, "error: %s", failure);
+  run->n_warnings = g_list_length (warnings);
+  if (warnings)
+    run->warning = g_strdup (g_list_last (warnings)->data);
+  g_list_free_full (warnings, g_free);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
   gst_object_unref (out);
@@ -644,6 +625,23 @@ GST_END_TEST;
 static const gint lane_first[N_LANES] = { 3, -2, 0 };
 static const guint lane_frames[N_LANES] = { 27, 32, 30 };
 
+/* The runs of check_lanes(), by the message's input: sink_k is runs[k - 1]. */
+static void
+on_lane_message (const GstStructure * s, gpointer data)
+{
+  Run *runs = data;
+  const gchar *type = gst_structure_get_string (s, "type");
+  const gchar *pad = type ? gst_structure_get_string (s, "pad") : NULL;
+  gint k;
+
+  if (!pad)
+    return;
+  fail_unless (g_str_has_prefix (pad, "sink_"), "%s", pad);
+  k = atoi (pad + 5);
+  fail_unless (k >= 1 && k <= N_LANES, "%s", pad);
+  record_message (&runs[k - 1], s, type);
+}
+
 static void
 check_lanes (const gchar * properties, const gchar * log_pattern)
 {
@@ -664,8 +662,8 @@ check_lanes (const gchar * properties, const gchar * log_pattern)
       "framerate", GST_TYPE_FRACTION, 25, 1, NULL);
   Run runs[N_LANES];
   GstElement *out, *c;
-  GstBus *bus;
-  GstMessage *msg;
+  GList *warnings = NULL;
+  gchar *failure;
   guint64 passes = 0;
   gint n_out = 0;
   guint i, k;
@@ -698,41 +696,11 @@ check_lanes (const gchar * properties, const gchar * log_pattern)
 
   fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (pipeline);
-  for (;;) {
-    const GstStructure *s;
-    const gchar *type, *pad;
-
-    msg = gst_bus_timed_pop_filtered (bus, WAIT_TIMEOUT, GST_MESSAGE_EOS |
-        GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT);
-    fail_unless (msg != NULL, "neither EOS nor an error");
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      gst_message_parse_error (msg, &error, NULL);
-      fail ("error: %s", error->message);
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-      gst_message_parse_warning (msg, &error, NULL);
-      fail ("warning: %s", error->message);
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      gst_message_unref (msg);
-      break;
-    }
-    s = gst_message_get_structure (msg);
-    type = gst_structure_has_name (s, "vgg19") ?
-        gst_structure_get_string (s, "type") : NULL;
-    pad = type ? gst_structure_get_string (s, "pad") : NULL;
-    if (!pad) {
-      gst_message_unref (msg);
-      continue;
-    }
-    fail_unless (g_str_has_prefix (pad, "sink_"), "%s", pad);
-    k = atoi (pad + 5);
-    fail_unless (k >= 1 && k <= N_LANES, "%s", pad);
-    record_message (&runs[k - 1], s, type);
-    gst_message_unref (msg);
-  }
-  gst_object_unref (bus);
+  failure = gst_test_wait_end (pipeline, WAIT_TIMEOUT, on_lane_message, runs,
+      &warnings);
+  fail_unless (failure == NULL, "error: %s", failure);
+  fail_unless (warnings == NULL, "warning: %s",
+      warnings ? (const gchar *) warnings->data : "");
   c = gst_bin_get_by_name (GST_BIN (pipeline), "c");
   g_object_get (c, "reference-passes", &passes, NULL);
   gst_object_unref (c);
